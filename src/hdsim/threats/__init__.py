@@ -1,0 +1,40 @@
+"""Threats: vehicle models and trajectories of ballistic missiles, boost-glide vehicles and
+hypersonic cruise missiles, flown together by one vectorized 3-DOF integrator."""
+
+from hdsim.threats.ballistic import (
+    flight_path_for_range_rad,
+    free_flight_range_rad,
+    free_flight_time_s,
+    minimum_energy,
+)
+from hdsim.threats.flight import FlightBatch, GuidanceGains, fly
+from hdsim.threats.raid import OutOfReachError, ThreatSpec, fly_threats, glide_range_estimate_m
+from hdsim.threats.trajectory import PHASE_CODE, PHASES, Trajectory, TrajectorySet
+from hdsim.threats.vehicles import (
+    VEHICLE_PRESETS,
+    Vehicle,
+    constant_coefficient_vehicle,
+    vehicle_preset,
+)
+
+__all__ = [
+    "PHASES",
+    "PHASE_CODE",
+    "VEHICLE_PRESETS",
+    "FlightBatch",
+    "GuidanceGains",
+    "OutOfReachError",
+    "ThreatSpec",
+    "Trajectory",
+    "TrajectorySet",
+    "Vehicle",
+    "constant_coefficient_vehicle",
+    "fly",
+    "fly_threats",
+    "flight_path_for_range_rad",
+    "free_flight_range_rad",
+    "free_flight_time_s",
+    "glide_range_estimate_m",
+    "minimum_energy",
+    "vehicle_preset",
+]
