@@ -1,0 +1,216 @@
+"""The run loop: scenario → threats → (sensors → tracking → engagement) → result folder.
+
+Each stage is a function from the previous stage's data to its own; ``run_scenario`` wires them
+and writes the result folder atomically.  Stages that are not built yet are simply absent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hdsim.earth import EarthModel, Ellipsoid, atmosphere, ecef_to_geodetic
+from hdsim.scenario.results import write_run
+from hdsim.scenario.schema import Scenario
+from hdsim.threats import PHASES, TrajectorySet, fly_threats
+from hdsim.threats.geometry import central_angle_rad
+
+__all__ = ["RunResult", "run_scenario", "fly_scenario_threats", "truth_table", "threat_summary"]
+
+INTEGRATION_STEP_S = 0.5
+"""RK4 step of the threat integrator, s (see docs/design.md for the step-size study)."""
+
+
+@dataclass
+class RunResult:
+    """What a run produced: the tables written, the summary, and stage wall times."""
+
+    out_dir: Path
+    trajectories: TrajectorySet
+    tables: dict[str, pa.Table]
+    summary: dict[str, Any]
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _progress(quiet: bool, description: str) -> Iterator[Any]:
+    """A rich progress bar (or a no-op) whose callback takes the fraction done."""
+    if quiet:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task(description, total=1.0)
+        yield lambda frac: bar.update(task, completed=frac)
+
+
+def fly_scenario_threats(scenario: Scenario, earth: EarthModel,
+                         progress=None) -> TrajectorySet:
+    """Fly the scenario's threats until impact or the end of the scenario."""
+    specs = [t.to_spec() for t in scenario.threats]
+    if not specs:
+        return TrajectorySet([])
+    first = min(s.launch_time_s for s in specs)
+    dt = min(INTEGRATION_STEP_S, scenario.step_s)
+    record_every = max(1, int(round(min(scenario.step_s, 1.0) / dt)))
+    trajs = fly_threats(specs, earth, dt_s=dt, max_time_s=scenario.duration_s - first,
+                        record_every=record_every, progress=progress)
+    return TrajectorySet([_truncate(tr, scenario.duration_s) for tr in trajs])
+
+
+def _truncate(tr, t_end: float):
+    """The trajectory up to the end of the scenario (an impact after it does not happen)."""
+    if tr.times[-1] <= t_end:
+        return tr
+    from dataclasses import replace
+
+    keep = tr.times < t_end
+    last = tr.state_at(np.array([t_end]))
+    k = int(keep.sum())
+    return replace(
+        tr,
+        times=np.append(tr.times[keep], t_end),
+        states=np.vstack([tr.states[keep], last]),
+        accels=np.vstack([tr.accels[keep], tr.accels[k]]),
+        phase=np.append(tr.phase[keep], tr.phase[max(k - 1, 0)]).astype(np.int8),
+        impacted=False,
+        extras={key: np.append(v[keep], np.nan) for key, v in tr.extras.items()},
+    )
+
+
+def truth_table(trajs: TrajectorySet, step_s: float, ellipsoid: Ellipsoid) -> pa.Table:
+    """Truth sampled at the scenario step from launch, plus each threat's last node (its impact
+    point, interpolated to the ground): the columns of SCENARIO.md's ``truth.parquet``."""
+    ids, ts, states, phases = [], [], [], []
+    for tr in trajs:
+        grid = np.arange(tr.t_start, tr.t_end, step_s)
+        t = np.append(grid, tr.t_end)
+        st = tr.state_at(t)
+        st[-1] = tr.states[-1]
+        ph = tr.phase_at(t)
+        ph[-1] = tr.phase[-1]
+        ids.append(np.full(t.size, tr.threat_id, dtype=object))
+        ts.append(t)
+        states.append(st)
+        phases.append(ph)
+    if not ids:
+        return pa.table({name: pa.array([], type=typ) for name, typ in _TRUTH_SCHEMA})
+    t = np.concatenate(ts)
+    st = np.concatenate(states)
+    ph = np.concatenate(phases)
+    lat, lon, alt = ecef_to_geodetic(st[:, :3], ellipsoid)
+    speed = np.linalg.norm(st[:, 3:], axis=1)
+    mach = speed / atmosphere(alt).speed_of_sound_mps
+    phase_names = np.array(PHASES, dtype=object)[ph]
+    return pa.table({
+        "threat_id": pa.array(np.concatenate(ids), pa.string()),
+        "t_s": t,
+        "x_m": st[:, 0], "y_m": st[:, 1], "z_m": st[:, 2],
+        "vx_mps": st[:, 3], "vy_mps": st[:, 4], "vz_mps": st[:, 5],
+        "lat_deg": np.degrees(lat), "lon_deg": np.degrees(lon), "alt_m": alt,
+        "speed_mps": speed, "mach": mach,
+        "phase": pa.array(phase_names, pa.string()),
+    })
+
+
+_TRUTH_SCHEMA = [("threat_id", pa.string()), ("t_s", pa.float64()), ("x_m", pa.float64()),
+                 ("y_m", pa.float64()), ("z_m", pa.float64()), ("vx_mps", pa.float64()),
+                 ("vy_mps", pa.float64()), ("vz_mps", pa.float64()), ("lat_deg", pa.float64()),
+                 ("lon_deg", pa.float64()), ("alt_m", pa.float64()), ("speed_mps", pa.float64()),
+                 ("mach", pa.float64()), ("phase", pa.string())]
+
+
+def threat_summary(scenario: Scenario, trajs: TrajectorySet, ellipsoid: Ellipsoid
+                   ) -> list[dict[str, Any]]:
+    """Per-threat figures: range, flight time, max speed and Mach, apogee, glide altitude,
+    impact point and its error from the target."""
+    out = []
+    for cfg, tr in zip(scenario.threats, trajs, strict=True):
+        lat, lon, alt = ecef_to_geodetic(tr.states[:, :3], ellipsoid)
+        speed = np.linalg.norm(tr.states[:, 3:], axis=1)
+        mach = speed / atmosphere(alt).speed_of_sound_mps
+        l0 = np.radians([cfg.launch.lat_deg, cfg.launch.lon_deg])
+        tg = np.radians([cfg.target.lat_deg, cfg.target.lon_deg])
+        r_mean = ellipsoid.a_m * (1 - ellipsoid.f / 3)
+        glide = np.isin(tr.phase, [PHASES.index("glide"), PHASES.index("cruise")])
+        phases_seen = [PHASES[p] for p in dict.fromkeys(tr.phase.tolist())]
+        row = {
+            "threat_id": cfg.id,
+            "type": cfg.type,
+            "launch_time_s": tr.t_start,
+            "end_time_s": tr.t_end,
+            "flight_time_s": tr.t_end - tr.t_start,
+            "impacted": tr.impacted,
+            "ground_range_m": float(central_angle_rad(l0[0], l0[1], lat[-1], lon[-1]) * r_mean),
+            "target_range_m": float(central_angle_rad(l0[0], l0[1], tg[0], tg[1]) * r_mean),
+            "max_speed_mps": float(speed.max()),
+            "max_mach": float(mach.max()),
+            "apogee_m": float(alt.max()),
+            "mean_glide_alt_m": float(alt[glide].mean()) if glide.any() else None,
+            "impact_lat_deg": float(np.degrees(lat[-1])) if tr.impacted else None,
+            "impact_lon_deg": float(np.degrees(lon[-1])) if tr.impacted else None,
+            "impact_speed_mps": float(speed[-1]) if tr.impacted else None,
+            "impact_error_m": float(central_angle_rad(lat[-1], lon[-1], tg[0], tg[1]) * r_mean)
+            if tr.impacted else None,
+            "phases": phases_seen,
+        }
+        out.append(row)
+    return out
+
+
+def _print_threats(console: Console, rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Threats", header_style="bold")
+    for col in ("threat", "type", "range km", "flight s", "max speed m/s", "max Mach",
+                "apogee km", "glide alt km", "impact error km"):
+        table.add_column(col, justify="left" if col in ("threat", "type") else "right")
+
+    def f(v, scale=1.0, fmt="{:.1f}"):
+        return "—" if v is None else fmt.format(v / scale)
+
+    for r in rows:
+        table.add_row(r["threat_id"], r["type"], f(r["ground_range_m"], 1e3, "{:.0f}"),
+                      f(r["flight_time_s"], 1, "{:.0f}"), f(r["max_speed_mps"], 1, "{:.0f}"),
+                      f(r["max_mach"]), f(r["apogee_m"], 1e3), f(r["mean_glide_alt_m"], 1e3),
+                      f(r["impact_error_m"], 1e3, "{:.2f}") if r["impacted"] else "no impact")
+    console.print(table)
+
+
+def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
+                 console: Console | None = None) -> RunResult:
+    """Run ``scenario`` end to end and write its result folder atomically.
+
+    Writes ``truth.parquet`` and ``summary.json``; prints a per-threat table unless ``quiet``.
+    """
+    console = console or Console()
+    earth = scenario.earth.model()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    with _progress(quiet, "Flying threats") as cb:
+        trajs = fly_scenario_threats(scenario, earth, progress=cb)
+    timings["threats"] = time.perf_counter() - t0
+    truth = truth_table(trajs, scenario.step_s, earth.ellipsoid)
+    rows = threat_summary(scenario, trajs, earth.ellipsoid)
+    summary = {
+        "scenario": scenario.name,
+        "epoch": scenario.epoch.isoformat(),
+        "seed": scenario.seed,
+        "duration_s": scenario.duration_s,
+        "threats": rows,
+        "timings_s": timings,
+    }
+    tables = {"truth": truth}
+    path = write_run(out_dir, tables, summary)
+    if not quiet:
+        _print_threats(console, rows)
+    return RunResult(out_dir=path, trajectories=trajs, tables=tables, summary=summary,
+                     timings_s=timings)

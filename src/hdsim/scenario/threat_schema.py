@@ -1,0 +1,280 @@
+"""Scenario models of the threats (``threats: [...]`` in SCENARIO.md) and their wiring into
+:class:`hdsim.threats.ThreatSpec`.
+
+Three types, told apart by ``type``: ``ballistic``, ``boost_glide``, ``cruise``.  Degrees at the
+edge, radians in the spec.  Reach is checked here, before anything runs: a ballistic aim mode
+that the closed-form vacuum reach rules out, or a guided glider beyond its equilibrium-glide
+range, is an error naming the threat's ``target``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from hdsim.scenario.schema import ConfigModel, GeoPoint, located_error
+from hdsim.threats import (
+    VEHICLE_PRESETS,
+    OutOfReachError,
+    ThreatSpec,
+    Vehicle,
+    constant_coefficient_vehicle,
+    vehicle_preset,
+)
+from hdsim.threats.raid import check_reach
+
+__all__ = [
+    "VehicleConfig",
+    "BallisticBurnout",
+    "GlideBurnout",
+    "GlideConfig",
+    "CruiseConfig",
+    "BallisticThreat",
+    "BoostGlideThreat",
+    "CruiseThreat",
+    "ThreatConfig",
+]
+
+
+class VehicleConfig(ConfigModel):
+    """A vehicle with constant aerodynamic coefficients (see ``hdsim.threats.vehicles``)."""
+
+    mass_kg: float = Field(gt=0.0, description="Mass, kg (> 0).")
+    reference_area_m2: float = Field(gt=0.0, description="Aerodynamic reference area, m² (> 0).")
+    cd: float = Field(gt=0.0, description="Drag coefficient (> 0).")
+    cl: float = Field(0.0, ge=0.0, description="Lift coefficient (≥ 0). Default 0 (no lift).")
+
+    def build(self) -> Vehicle:
+        return constant_coefficient_vehicle(self.mass_kg, self.reference_area_m2, self.cl,
+                                            self.cd)
+
+
+VehicleField = Annotated[
+    str | VehicleConfig,
+    Field(description=f"A preset name ({', '.join(VEHICLE_PRESETS)}) or constant coefficients "
+                      "{mass_kg, reference_area_m2, cd, cl}."),
+]
+
+
+def _build_vehicle(v: str | VehicleConfig) -> Vehicle:
+    return vehicle_preset(v) if isinstance(v, str) else v.build()
+
+
+def _check_preset(v: str | VehicleConfig) -> None:
+    if isinstance(v, str) and v not in VEHICLE_PRESETS:
+        raise located_error(("vehicle",), v,
+                            f"unknown vehicle preset; allowed: {', '.join(VEHICLE_PRESETS)}, "
+                            "or {mass_kg, reference_area_m2, cd, cl}")
+
+
+class BallisticBurnout(ConfigModel):
+    """Instantaneous boost: the Earth-relative state at burnout, heading at the target.
+
+    ``aim: fixed`` (speed and flight-path angle given; range follows from physics),
+    ``minimum_energy`` (speed and angle solved), ``lofted``/``depressed`` (speed given, angle
+    solved).  Default: ``fixed`` when both speed and angle are given, else ``minimum_energy``.
+    """
+
+    aim: Literal["fixed", "minimum_energy", "lofted", "depressed"] | None = Field(
+        None, description="Aim mode (see above).")
+    speed_mps: float | None = Field(None, gt=0.0, description="Burnout speed, m/s.")
+    flight_path_deg: float | None = Field(
+        None, gt=0.0, lt=90.0, description="Flight-path angle above the horizontal, deg.")
+    altitude_m: float = Field(0.0, ge=0.0, le=500_000.0,
+                              description="Burnout altitude above the launch site, m. Default 0.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BallisticBurnout:
+        aim = self.resolved_aim
+        if aim == "fixed" and (self.speed_mps is None or self.flight_path_deg is None):
+            missing = "speed_mps" if self.speed_mps is None else "flight_path_deg"
+            raise located_error((missing,), None, "required when aim is 'fixed'")
+        if aim in ("lofted", "depressed") and self.speed_mps is None:
+            raise located_error(("speed_mps",), None, f"required when aim is '{aim}'")
+        if aim in ("lofted", "depressed", "minimum_energy") and self.flight_path_deg is not None:
+            raise located_error(("flight_path_deg",), self.flight_path_deg,
+                                f"must not be given when aim is '{aim}' (it is solved)")
+        if aim == "minimum_energy" and self.speed_mps is not None:
+            raise located_error(("speed_mps",), self.speed_mps,
+                                "must not be given when aim is 'minimum_energy' (it is solved)")
+        return self
+
+    @property
+    def resolved_aim(self) -> str:
+        if self.aim is not None:
+            return self.aim
+        return "fixed" if self.speed_mps is not None and self.flight_path_deg is not None \
+            else "minimum_energy"
+
+
+class GlideBurnout(ConfigModel):
+    """The boost-glide vehicle's state at burnout, above the launch point, heading at the
+    target (the boost itself is not flown)."""
+
+    speed_mps: float = Field(gt=0.0, lt=11_000.0, description="Burnout speed, m/s.")
+    altitude_m: float = Field(gt=0.0, le=300_000.0, description="Burnout altitude, m.")
+    flight_path_deg: float = Field(0.0, gt=-45.0, lt=89.0,
+                                   description="Flight-path angle, deg. Default 0.")
+
+
+class BankReversals(ConfigModel):
+    """S-turns: ``count`` bank reversals at ±``max_bank_deg`` over 10-80 % of the glide."""
+
+    type: Literal["bank_reversals"]
+    count: int = Field(ge=1, le=50, description="Number of reversals.")
+    max_bank_deg: float = Field(30.0, gt=0.0, lt=85.0, description="Bank angle, deg. Default 30.")
+
+
+class Skip(ConfigModel):
+    """Skip/phugoid: a sinusoidal altitude reference about the equilibrium glide."""
+
+    type: Literal["skip"]
+    amplitude_m: float = Field(gt=0.0, le=30_000.0, description="Amplitude, m.")
+    period_s: float = Field(200.0, gt=10.0, description="Period, s. Default 200.")
+
+
+class CrossrangeOffset(ConfigModel):
+    """Fly through a waypoint offset sideways from the launch-target great circle."""
+
+    type: Literal["crossrange_offset"]
+    offset_m: float = Field(description="Offset, m; positive to the right of the track.")
+    at_fraction: float = Field(0.5, gt=0.0, lt=1.0,
+                               description="Where along the track, as a fraction. Default 0.5.")
+
+
+class TerminalDive(ConfigModel):
+    """Start the proportional-navigation dive at this ground range from the target."""
+
+    type: Literal["terminal_dive"]
+    start_range_m: float = Field(gt=0.0, description="Ground range to the target, m.")
+
+
+Maneuver = Annotated[BankReversals | Skip | CrossrangeOffset | TerminalDive,
+                     Field(discriminator="type")]
+
+
+class GlideConfig(ConfigModel):
+    """Glide guidance and maneuvers."""
+
+    guidance: Literal["to_target", "none"] = Field(
+        "to_target", description="'to_target' (guided), or 'none': open loop, bank_deg held, "
+                                 "flies to the ground. Default to_target.")
+    bank_deg: float = Field(0.0, ge=-89.0, le=89.0,
+                            description="Open-loop bank angle, deg (guidance none). Default 0.")
+    end_speed_mps: float = Field(2000.0, gt=300.0,
+                                 description="Speed the energy management aims to have at the "
+                                             "terminal dive, m/s. Default 2,000.")
+    maneuvers: tuple[Maneuver, ...] = Field((), description="Maneuvers, in order.")
+
+
+class CruiseConfig(ConfigModel):
+    """Powered cruise at a Mach number and altitude."""
+
+    mach: float = Field(gt=1.0, le=15.0, description="Cruise Mach number.")
+    altitude_m: float = Field(gt=5_000.0, le=50_000.0, description="Cruise altitude, m.")
+    dive_start_range_m: float | None = Field(
+        None, gt=0.0, description="Terminal dive start, ground range m. Default: auto (target "
+                                  "25 degrees below the horizon).")
+
+
+class _ThreatBase(ConfigModel):
+    id: str = Field(min_length=1, description="Unique id (required).")
+    launch: GeoPoint = Field(description="Launch point.")
+    target: GeoPoint = Field(description="Aim point.")
+    launch_time_s: float = Field(0.0, ge=0.0, description="Launch time, s. Default 0.")
+
+    def _common(self) -> dict:
+        d = np.radians
+        return dict(
+            threat_id=self.id,
+            launch_lat_rad=float(d(self.launch.lat_deg)),
+            launch_lon_rad=float(d(self.launch.lon_deg)),
+            launch_alt_m=self.launch.alt_m,
+            target_lat_rad=float(d(self.target.lat_deg)),
+            target_lon_rad=float(d(self.target.lon_deg)),
+            target_alt_m=self.target.alt_m,
+            launch_time_s=self.launch_time_s,
+        )
+
+    @model_validator(mode="after")
+    def _reachable(self):
+        if (self.launch.lat_deg, self.launch.lon_deg) == (self.target.lat_deg,
+                                                          self.target.lon_deg):
+            raise located_error(("target",), self.target.model_dump(),
+                                "must differ from launch")
+        vehicle = getattr(self, "vehicle", None)
+        if vehicle is not None:
+            _check_preset(vehicle)
+        try:
+            check_reach([self.to_spec()])
+        except OutOfReachError as exc:
+            msg = str(exc).split(": ", 1)[-1]
+            raise located_error(("target",), self.target.model_dump(), msg) from None
+        return self
+
+
+class BallisticThreat(_ThreatBase):
+    """A ballistic missile."""
+
+    type: Literal["ballistic"]
+    burnout: BallisticBurnout = Field(default_factory=BallisticBurnout,
+                                      description="Burnout state or aim mode.")
+    vehicle: VehicleField = "rv_generic"
+
+    def to_spec(self) -> ThreatSpec:
+        b = self.burnout
+        return ThreatSpec(
+            kind="ballistic", vehicle=_build_vehicle(self.vehicle), aim=b.resolved_aim,
+            burnout_speed_mps=b.speed_mps,
+            burnout_flight_path_rad=None if b.flight_path_deg is None
+            else float(np.radians(b.flight_path_deg)),
+            burnout_alt_m=b.altitude_m, **self._common())
+
+
+class BoostGlideThreat(_ThreatBase):
+    """A boost-glide vehicle (HGV)."""
+
+    type: Literal["boost_glide"]
+    burnout: GlideBurnout = Field(description="State at burnout (required).")
+    vehicle: VehicleField = "cav_h"
+    glide: GlideConfig = Field(default_factory=GlideConfig, description="Guidance, maneuvers.")
+
+    def to_spec(self) -> ThreatSpec:
+        g = self.glide
+        kw: dict = {}
+        for m in g.maneuvers:
+            if isinstance(m, BankReversals):
+                kw.update(sturn_count=m.count, sturn_bank_rad=float(np.radians(m.max_bank_deg)))
+            elif isinstance(m, Skip):
+                kw.update(skip_amp_m=m.amplitude_m, skip_period_s=m.period_s)
+            elif isinstance(m, CrossrangeOffset):
+                kw.update(crossrange_offset_m=m.offset_m, crossrange_at_fraction=m.at_fraction)
+            else:
+                kw.update(dive_range_m=m.start_range_m)
+        return ThreatSpec(
+            kind="boost_glide", vehicle=_build_vehicle(self.vehicle),
+            burnout_speed_mps=self.burnout.speed_mps, burnout_alt_m=self.burnout.altitude_m,
+            burnout_flight_path_rad=float(np.radians(self.burnout.flight_path_deg)),
+            guidance=g.guidance, bank_rad=float(np.radians(g.bank_deg)),
+            end_speed_mps=g.end_speed_mps, **kw, **self._common())
+
+
+class CruiseThreat(_ThreatBase):
+    """A hypersonic cruise missile: booster to cruise altitude, powered cruise, dive."""
+
+    type: Literal["cruise"]
+    cruise: CruiseConfig = Field(description="Cruise Mach and altitude (required).")
+    vehicle: VehicleField = "hcm_generic"
+
+    def to_spec(self) -> ThreatSpec:
+        return ThreatSpec(
+            kind="cruise", vehicle=_build_vehicle(self.vehicle), cruise_mach=self.cruise.mach,
+            cruise_alt_m=self.cruise.altitude_m, dive_range_m=self.cruise.dive_start_range_m,
+            **self._common())
+
+
+ThreatConfig = Annotated[BallisticThreat | BoostGlideThreat | CruiseThreat,
+                         Field(discriminator="type")]
+"""One threat; ``type`` selects the model."""
