@@ -1,0 +1,152 @@
+"""The ``hdsim`` command line (typer).
+
+Commands: ``validate FILE``, ``run FILE --out DIR``, ``coverage FILE --out DIR``, ``version``.
+A bad scenario or any ``ValueError`` at the edge prints a red message on stderr and exits with
+code 2, without a traceback. The heavy packages (the run loop, coverage) are imported inside the
+commands, so ``hdsim validate`` and ``hdsim --help`` start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from hdsim.scenario.loading import load_scenario
+from hdsim.scenario.schema import Scenario
+
+EXIT_BAD_INPUT = 2
+"""Exit code for a bad scenario file or bad arguments (as click's usage errors)."""
+
+EXIT_UNAVAILABLE = 1
+"""Exit code when a command's implementation is not installed/available."""
+
+app = typer.Typer(
+    name="hdsim",
+    help="Simulate a layered defense against hypersonic threats.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+FileArg = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+OutOpt = Annotated[
+    Path,
+    typer.Option("--out", "-o", help="Result folder (replaced atomically).", show_default=False),
+]
+
+
+def _err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _out_console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    """Print ``message`` in red on stderr; return the ``typer.Exit`` to raise."""
+    _err_console().print(Text(message, style="bold red"))
+    return typer.Exit(code=code)
+
+
+def _load(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except ValueError as exc:  # ScenarioError is a ValueError
+        raise _fail(str(exc)) from None
+
+
+def _entry_point(module: str, function: str, command: str) -> Callable[..., Any]:
+    """Import ``module.function`` on demand; a clear exit if it is not available."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module.startswith(exc.name):
+            raise _fail(
+                f"hdsim {command} is not available in this installation "
+                f"({module} is missing).",
+                EXIT_UNAVAILABLE,
+            ) from None
+        raise
+    func = getattr(mod, function, None)
+    if func is None:
+        raise _fail(
+            f"hdsim {command} is not available in this installation "
+            f"({module}.{function} is missing).",
+            EXIT_UNAVAILABLE,
+        )
+    return func
+
+
+def _summary_line(scenario: Scenario) -> str:
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
+    s = scenario.sensors
+    return ", ".join(
+        [
+            n(len(scenario.threats), "threat"),
+            n(len(s.space_layers), "space layer"),
+            n(len(s.radars), "radar"),
+            n(len(scenario.weapons), "weapon"),
+            n(len(scenario.defended_assets), "defended asset"),
+        ]
+    )
+
+
+@app.command()
+def validate(file: FileArg) -> None:
+    """Check a scenario file; list every problem (exit code 2) or print a one-line summary."""
+    scenario = _load(file)
+    _out_console().print(Text(f"OK: {scenario.name}: {_summary_line(scenario)}"))
+
+
+@app.command()
+def run(
+    file: FileArg,
+    out: OutOpt,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Run a scenario end to end and write its result folder (Parquet tables, summary.json)."""
+    scenario = _load(file)
+    run_scenario = _entry_point("hdsim.scenario.run", "run_scenario", "run")
+    try:
+        run_scenario(scenario, out, quiet=quiet)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if not quiet:
+        _out_console().print(Text(f"Results of {scenario.name} written to {out}"))
+
+
+@app.command()
+def coverage(file: FileArg, out: OutOpt) -> None:
+    """Map the geometric coverage of the scenario's space layers (coverage.parquet)."""
+    scenario = _load(file)
+    run_coverage = _entry_point("hdsim.scenario.coverage", "run_coverage", "coverage")
+    try:
+        run_coverage(scenario, out)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _out_console().print(Text(f"Coverage of {scenario.name} written to {out}"))
+
+
+@app.command()
+def version() -> None:
+    """Print the installed hdsim version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        v = dist_version("hdsim")
+    except PackageNotFoundError:  # running from a source tree without installing
+        v = "unknown"
+    _out_console().print(Text(f"hdsim {v}"))
+
+
+__all__ = ["app"]

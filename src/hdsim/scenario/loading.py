@@ -1,0 +1,559 @@
+"""Load a scenario YAML file into a validated :class:`~hdsim.scenario.schema.Scenario`.
+
+Every problem in the file is reported at once, one line each, as
+
+    field.path[index].name = <value>: <what is allowed> (line N)
+
+for example ``threats[0].launch.lat_deg = 120: must be between -90 and 90 (line 7)`` or
+``threats[1].glide.bank_degg: unknown field (did you mean 'bank_deg'?) (line 21)``. The line
+number is that of the offending key in the YAML file.
+
+YAML is read with PyYAML's safe loader plus two corrections: a key given twice in one mapping is
+an error (PyYAML silently keeps the last), and exponent floats without a dot (``1e-6``,
+``5e6``) are numbers as in YAML 1.2 (YAML 1.1 reads them as strings).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import annotated_types
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from hdsim.scenario.schema import Scenario
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be read or is not valid.
+
+    Attributes:
+        source: the file (or a label) the scenario came from.
+        problems: one readable line per problem, ``path = value: what is allowed``.
+    """
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        n = len(self.problems)
+        head = f"{source}: {n} problem{'s' if n != 1 else ''}:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML
+# ---------------------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader that rejects duplicate keys and reads ``1e-6`` as a float."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key: let the base class report it
+                continue
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first given on line {first})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _line_map(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    """Map each path in the document to the 1-based line where its key (or item) starts."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                sub = (*path, key_node.value)
+                out.setdefault(sub, key_node.start_mark.line + 1)
+                _line_map(value_node, sub, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            sub = (*path, i)
+            out.setdefault(sub, item.start_mark.line + 1)
+            _line_map(item, sub, out)
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse YAML text; returns the data and a map path -> line number."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            what = f"{exc.problem} ({exc.context})"
+        raise ScenarioError(source, [f"{where}could not parse the YAML: {what}"]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(source, [f"could not parse the YAML: {exc}"]) from None
+    finally:
+        loader.dispose()
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _line_map(node, (), lines)
+    return data, lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation errors -> readable lines
+# ---------------------------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def _strip_annotated(tp: Any) -> tuple[Any, list[Any]]:
+    meta: list[Any] = []
+    while typing.get_origin(tp) is typing.Annotated:
+        args = typing.get_args(tp)
+        tp, meta = args[0], [*meta, *args[1:]]
+    return tp, meta
+
+
+def _is_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType)
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _union_member(tp: Any, el: Any) -> Any:
+    """The member of union ``tp`` that pydantic names ``el`` in an error location (a
+    discriminator tag, a class name, or a builtin type name), or None."""
+    for member in typing.get_args(tp):
+        base, _ = _strip_annotated(member)
+        if _is_model(base):
+            if el == base.__name__:
+                return member
+            for field in base.model_fields.values():
+                ann, _ = _strip_annotated(field.annotation)
+                if typing.get_origin(ann) is typing.Literal and el in typing.get_args(ann):
+                    return member
+        elif isinstance(base, type) and el == base.__name__:
+            return member
+        elif typing.get_origin(base) is typing.Literal and isinstance(el, str):
+            if el.startswith("literal["):
+                return member
+    return None
+
+
+def _child(tp: Any, el: Any) -> tuple[Any, list[Any]]:
+    """Type (and constraint metadata) of element ``el`` of a value of type ``tp``."""
+    tp, _ = _strip_annotated(tp)
+    if _is_model(tp) and isinstance(el, str) and el in tp.model_fields:
+        field = tp.model_fields[el]
+        ann, meta = _strip_annotated(field.annotation)
+        return ann, [*field.metadata, *meta]
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if isinstance(el, int) and origin in (list, tuple, Sequence, set, frozenset):
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+            return _strip_annotated(args[el]) if el < len(args) else (None, [])
+        return _strip_annotated(args[0]) if args else (None, [])
+    if origin in (dict, Mapping) and len(args) == 2:
+        return _strip_annotated(args[1])
+    return None, []
+
+
+class _Located:
+    """Where an error is: the path shown to the user, the input there, and the types."""
+
+    def __init__(self, loc: Sequence[Any], data: Any, root: Any) -> None:
+        self.parts: list[Any] = []
+        self.union_at: tuple[Any, ...] | None = None  # path of the innermost union crossed
+        self.shallow = False  # the error is about a whole union member, not one of its fields
+        self.meta: list[Any] = []
+        self.parent: Any = None
+        tp: Any = root
+        cur: Any = data
+        for i, el in enumerate(loc):
+            last = i == len(loc) - 1
+            base, meta = _strip_annotated(tp)
+            member = _union_member(base, el) if _is_union(base) else None
+            in_data = (isinstance(cur, Mapping) and el in cur) or (
+                isinstance(cur, list) and isinstance(el, int) and 0 <= el < len(cur)
+            )
+            if member is not None or (base is None and not in_data and not last):
+                self.union_at, self.shallow = tuple(self.parts), last
+                tp = member
+                if member is not None:
+                    self.meta = [*meta, *_strip_annotated(member)[1]]
+                continue
+            self.shallow = False
+            self.parent = base
+            tp, self.meta = _child(base, el) if base is not None else (None, [])
+            cur = cur[el] if in_data else _MISSING
+            self.parts.append(el)
+        self.type = _strip_annotated(tp)[0] if tp is not None else None
+        self.value = cur
+
+
+def _path(parts: Sequence[Any]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _num(x: Any) -> str:
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e16:
+        return str(int(x))
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def _value(v: Any) -> str | None:
+    """The value as shown after ``=``, or None when it is not worth showing."""
+    if v is _MISSING or isinstance(v, Mapping | BaseModel):
+        return None
+    if isinstance(v, bool) or v is None:
+        return {True: "true", False: "false", None: "null"}[v]
+    if isinstance(v, list | tuple):
+        text = repr(list(v))
+        return text if len(text) <= 60 else None
+    text = repr(v) if isinstance(v, str) else str(v)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _range_phrase(meta: Sequence[Any]) -> str | None:
+    lo = hi = None
+    for m in meta:
+        if isinstance(m, annotated_types.Ge):
+            lo = (m.ge, True)
+        elif isinstance(m, annotated_types.Gt):
+            lo = (m.gt, False)
+        elif isinstance(m, annotated_types.Le):
+            hi = (m.le, True)
+        elif isinstance(m, annotated_types.Lt):
+            hi = (m.lt, False)
+    if lo and hi:
+        if lo[1] and hi[1]:
+            return f"must be between {_num(lo[0])} and {_num(hi[0])}"
+        low = f"at least {_num(lo[0])}" if lo[1] else f"greater than {_num(lo[0])}"
+        high = f"at most {_num(hi[0])}" if hi[1] else f"less than {_num(hi[0])}"
+        return f"must be {low} and {high}"
+    if lo:
+        return f"must be at least {_num(lo[0])}" if lo[1] else f"must be greater than {_num(lo[0])}"
+    if hi:
+        return f"must be at most {_num(hi[0])}" if hi[1] else f"must be less than {_num(hi[0])}"
+    return None
+
+
+def _choices(tp: Any, expected: str | None) -> str:
+    base, _ = _strip_annotated(tp)
+    if typing.get_origin(base) is typing.Literal:
+        return ", ".join(str(a) for a in typing.get_args(base))
+    return (expected or "").replace("'", "").replace(" or ", ", ")
+
+
+def _tags(tp: Any) -> list[str]:
+    """Discriminator values of a union of models (for 'one of ...' messages)."""
+    base, _ = _strip_annotated(tp)
+    tags: list[str] = []
+    for member in typing.get_args(base) if _is_union(base) else ():
+        m, _ = _strip_annotated(member)
+        if _is_model(m) and "type" in m.model_fields:
+            ann, _ = _strip_annotated(m.model_fields["type"].annotation)
+            tags += [str(a) for a in typing.get_args(ann)]
+    return tags
+
+
+_SIMPLE = {
+    "missing": "required field is missing",
+    "int_type": "must be an integer",
+    "int_parsing": "must be an integer",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be a string",
+    "dict_type": "must be a mapping of fields (key: value)",
+    "model_type": "must be a mapping of fields (key: value)",
+    "model_attributes_type": "must be a mapping of fields (key: value)",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "datetime_type": "must be a UTC date and time such as '2027-03-01T00:00:00Z'",
+    "datetime_parsing": "must be a UTC date and time such as '2027-03-01T00:00:00Z'",
+    "datetime_from_date_parsing": "must be a UTC date and time such as '2027-03-01T00:00:00Z'",
+    "path_type": "must be a file path",
+}
+_MAPPING_TYPES = {"dict_type", "model_type", "model_attributes_type"}
+_VALIDATOR_TYPES = {"hdsim_located", "value_error", "assertion_error"}
+_BOUNDS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _describe(err: Mapping[str, Any], where: _Located) -> str:
+    """What is allowed, in words, for one pydantic error."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in _SIMPLE:
+        return _SIMPLE[kind]
+    if kind in _BOUNDS:
+        phrase = _range_phrase(where.meta)
+        if phrase:
+            return phrase
+        bound = next(iter(ctx.values()), "?")
+        words = {
+            "greater_than": "greater than",
+            "greater_than_equal": "at least",
+            "less_than": "less than",
+            "less_than_equal": "at most",
+        }[kind]
+        return f"must be {words} {_num(bound)}"
+    if kind == "literal_error":
+        return f"must be one of {_choices(where.type, ctx.get('expected'))}"
+    if kind == "string_too_short":
+        return "must not be empty" if ctx.get("min_length") == 1 else err["msg"]
+    if kind == "too_short":
+        return f"must have at least {ctx.get('min_length')} item(s)"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} item(s)"
+    msg = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix) :]
+    return msg.replace("Input should be ", "must be ")
+
+
+def _line_suffix(parts: Sequence[Any], lines: Mapping[tuple[Any, ...], int]) -> str:
+    for n in range(len(parts), 0, -1):
+        line = lines.get(tuple(parts[:n]))
+        if line is not None:
+            return f" (line {line})"
+    return ""
+
+
+def format_validation_error(
+    exc: ValidationError,
+    data: Any,
+    *,
+    model: type[BaseModel] = Scenario,
+    lines: Mapping[tuple[Any, ...], int] | None = None,
+) -> list[str]:
+    """One readable line per problem in a pydantic ``ValidationError``.
+
+    Args:
+        exc: the error raised by ``model.model_validate(data)``.
+        data: the input that was validated (to show values and find unknown-field hints).
+        model: the model that was validated (to read bounds, choices and field names).
+        lines: optional map from a path tuple to its line in the YAML file.
+
+    Returns:
+        Lines ``path = value: what is allowed`` in the order of the fields.
+    """
+    lines = lines or {}
+    entries: list[tuple[_Located, dict[str, Any]]] = []
+    for err in exc.errors(include_url=False):
+        entries.append((_Located(err["loc"], data, model), dict(err)))
+
+    # A failed union reports once per member. Where some member got into the value's fields,
+    # keep those errors; where all members failed as a whole, merge them into one line.
+    for where, err in entries:  # a validator's own error is never a "member did not fit"
+        if err["type"] in _VALIDATOR_TYPES:
+            where.shallow = False
+    deep_unions = {w.union_at for w, _ in entries if w.union_at is not None and not w.shallow}
+    groups: dict[tuple[Any, ...], list[tuple[_Located, dict[str, Any]]]] = {}
+    out: list[str | tuple[Any, ...]] = []  # a line, or the key of a merged union group
+    for where, err in entries:
+        if where.shallow and where.union_at is not None:
+            if where.union_at not in deep_unions:
+                if where.union_at not in groups:
+                    out.append(where.union_at)
+                groups.setdefault(where.union_at, []).append((where, err))
+            continue
+        out.append(_render(where, err, lines))
+    return [item if isinstance(item, str) else _render_union(item, groups[item], lines)
+            for item in out]
+
+
+def _render_union(
+    union_at: tuple[Any, ...],
+    group: Sequence[tuple[_Located, Mapping[str, Any]]],
+    lines: Mapping[tuple[Any, ...], int],
+) -> str:
+    """One line for a value that matched no member of a union."""
+    value = group[0][0].value
+    kept = list(group)
+    if isinstance(value, str):  # a name was meant (e.g. a preset): skip "must be a mapping"
+        kept = [g for g in group if g[1]["type"] not in _MAPPING_TYPES] or kept
+    allowed: list[str] = []
+    for where, err in kept:
+        text = _describe(err, where)
+        if text not in allowed:
+            allowed.append(text)
+    shown = _value(value)
+    head = _path(union_at) + (f" = {shown}" if shown is not None else "")
+    return f"{head}: {', or '.join(allowed)}{_line_suffix(union_at, lines)}"
+
+
+def _render(where: _Located, err: Mapping[str, Any], lines: Mapping[tuple[Any, ...], int]) -> str:
+    """One line for one pydantic error."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    parts = list(where.parts)
+    value: Any = err.get("input", _MISSING) if where.value is _MISSING else where.value
+    if kind == "hdsim_located":
+        parts += list(ctx.get("subloc", ()))
+        text = f"{ctx.get('message')}"
+        value = ctx.get("value", _MISSING)
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        key = str(ctx.get("discriminator", "type")).strip("'")
+        parts.append(key)
+        tags = _tags(where.type) or [
+            t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()
+        ]
+        if kind == "union_tag_invalid":
+            value = ctx.get("tag", _MISSING)
+            text = f"must be one of {', '.join(tags)}"
+        else:
+            value = _MISSING
+            text = "required field is missing" + (f" (one of {', '.join(tags)})" if tags else "")
+    elif kind == "extra_forbidden":
+        name = str(parts[-1]) if parts else ""
+        allowed = list(where.parent.model_fields) if _is_model(where.parent) else []
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        if close:
+            text = f"unknown field (did you mean {close[0]!r}?)"
+        elif allowed:
+            text = f"unknown field (allowed: {', '.join(allowed)})"
+        else:
+            text = "unknown field"
+        value = _MISSING
+    elif kind == "missing":
+        text = _describe(err, where)
+        value = _MISSING
+    else:
+        text = _describe(err, where)
+    shown = _value(value)
+    head = _path(parts) + (f" = {shown}" if shown is not None else "")
+    if not parts:
+        head = "(top level)" if shown is None else f"(top level) = {shown}"
+    return f"{head}: {text}{_line_suffix(parts, lines)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+# ---------------------------------------------------------------------------------------------
+
+
+def scenario_from_dict(
+    data: Any,
+    *,
+    base_dir: str | Path | None = None,
+    source: str = "<scenario>",
+    lines: Mapping[tuple[Any, ...], int] | None = None,
+) -> Scenario:
+    """Validate already-parsed scenario data (a mapping as read from YAML).
+
+    Args:
+        data: the scenario as a mapping of fields.
+        base_dir: folder against which relative paths (``tle_file``) are resolved; default the
+            current working directory.
+        source: label used in error messages (the file name).
+        lines: optional map from a path tuple to its line in the source file.
+
+    Raises:
+        ScenarioError: listing every problem, one line each.
+    """
+    if not isinstance(data, Mapping):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        raise ScenarioError(
+            source,
+            [f"(top level): the scenario must be a mapping of fields (name: ..., threats: ...), "
+             f"got {kind}"],
+        )
+    context = {"base_dir": Path(base_dir) if base_dir is not None else None}
+    try:
+        return Scenario.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems = format_validation_error(exc, data, lines=lines)
+    # pydantic checks ids only once every item is valid; report duplicates with the rest
+    problems += [p for p in _duplicate_ids(data, lines or {}) if p not in problems]
+    raise ScenarioError(source, sorted(problems, key=_line_of))
+
+
+def _line_of(problem: str) -> float:
+    match = re.search(r"\(line (\d+)\)$", problem)
+    return int(match.group(1)) if match else math.inf
+
+
+def _duplicate_ids(data: Mapping[str, Any], lines: Mapping[tuple[Any, ...], int]) -> list[str]:
+    """Duplicate ids in the raw data, worded as the schema words them."""
+    sensors = data.get("sensors")
+    groups: list[tuple[str, list[tuple[str, Any]], str]] = []
+    for field in ("threats", "weapons", "defended_assets"):
+        items = data.get(field)
+        if isinstance(items, list):
+            groups.append((field, [(field, items)], "duplicate id"))
+    if isinstance(sensors, Mapping):
+        kinds = [(f"sensors.{k}", sensors.get(k)) for k in ("space_layers", "radars")]
+        kinds = [(k, v) for k, v in kinds if isinstance(v, list)]
+        groups.append(("sensors", kinds, "duplicate sensor id"))
+    out: list[str] = []
+    for _, kinds, words in groups:
+        seen: dict[Any, str] = {}
+        for prefix, items in kinds:
+            for i, item in enumerate(items):
+                item_id = item.get("id") if isinstance(item, Mapping) else None
+                if not isinstance(item_id, str):
+                    continue
+                where = f"{prefix}[{i}]"
+                if item_id in seen:
+                    parts = (*prefix.split("."), i, "id")
+                    out.append(
+                        f"{where}.id = {item_id!r}: {words} (already used by {seen[item_id]})"
+                        f"{_line_suffix(parts, lines)}"
+                    )
+                else:
+                    seen[item_id] = where
+    return out
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Relative paths inside the file (``tle_file``) are resolved against the file's folder.
+
+    Raises:
+        ScenarioError: the file is missing or unreadable, is not valid YAML, or does not
+            describe a valid scenario; the message lists every problem.
+    """
+    path = Path(path).expanduser()
+    source = str(path)
+    if not path.exists():
+        raise ScenarioError(source, [f"scenario file not found: {path.resolve()}"])
+    if not path.is_file():
+        raise ScenarioError(source, [f"not a file: {path.resolve()}"])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(source, [f"could not read the file: {exc}"]) from None
+    data, lines = _parse_yaml(text, source)
+    return scenario_from_dict(data, base_dir=path.resolve().parent, source=source, lines=lines)
+
+
+__all__ = ["ScenarioError", "format_validation_error", "load_scenario", "scenario_from_dict"]
