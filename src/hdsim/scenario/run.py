@@ -48,8 +48,9 @@ def _progress(quiet: bool, description: str) -> Iterator[Any]:
     if quiet:
         yield None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), transient=True) as bar:
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  transient=True) as bar:
         task = bar.add_task(description, total=1.0)
         yield lambda frac: bar.update(task, completed=frac)
 

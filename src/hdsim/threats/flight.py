@@ -234,6 +234,14 @@ def _dot(a: NDArray, b: NDArray) -> NDArray:
     return np.einsum("...i,...i->...", a, b)
 
 
+def _cross(a: NDArray, b: NDArray) -> NDArray:
+    """Cross product of (..., 3) arrays (np.cross has a large per-call overhead)."""
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    return np.stack(np.broadcast_arrays(a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0),
+                    axis=-1)
+
+
 def _unit(a: NDArray) -> NDArray:
     n = np.linalg.norm(a, axis=-1, keepdims=True)
     return a / np.where(n > 0.0, n, 1.0)
@@ -267,9 +275,9 @@ class _Physics:
         ev = up - _dot(up, vhat)[:, None] * vhat
         nrm = np.linalg.norm(ev, axis=-1)
         # Vertical flight: any horizontal direction works as the zero-bank lift axis.
-        fallback = _unit(np.cross(vhat, np.array([0.0, 0.0, 1.0])) + 1e-12)
+        fallback = _unit(_cross(vhat, np.array([0.0, 0.0, 1.0])) + 1e-12)
         ev = np.where((nrm > 1e-9)[:, None], ev / np.where(nrm > 0, nrm, 1.0)[:, None], fallback)
-        es = np.cross(vhat, ev)
+        es = _cross(vhat, ev)
         return vhat, ev, es
 
     def accel(self, x: NDArray, cl: NDArray, cos_s: NDArray, sin_s: NDArray,
@@ -280,7 +288,7 @@ class _Physics:
         a = gravity_ecef(pos, e.mu, e.j2, e.r_eq_m)
         if e.rotation:
             w = self.omega
-            a = a - 2.0 * np.cross(w, vel) - np.cross(w, np.cross(w, pos))
+            a = a - 2.0 * _cross(w, vel) - _cross(w, _cross(w, pos))
         if self.atm is not None or np.any(thrust != 0.0):
             alt = self.altitude(pos)
             rho = self.density(alt)
@@ -292,6 +300,9 @@ class _Physics:
             lift = (qs_m * cl)[:, None] * (cos_s[:, None] * ev + sin_s[:, None] * es)
             a = a + lift + (thrust - qs_m * cd)[:, None] * vhat
         return a
+
+
+_EXP_BANK = None
 
 
 class _Guidance:
@@ -371,7 +382,7 @@ class _Guidance:
         # Ground range to the target, along the great circle of the local radius.
         tgt = b.target_ecef[i]
         ut = _unit(tgt)
-        range_to_go = np.arctan2(np.linalg.norm(np.cross(up_i, ut), axis=-1), _dot(up_i, ut)) * r_i
+        range_to_go = np.arctan2(np.linalg.norm(_cross(up_i, ut), axis=-1), _dot(up_i, ut)) * r_i
         first = np.isnan(self.range0[i])
         self.range0[i[first]] = range_to_go[first]
 
@@ -387,8 +398,16 @@ class _Guidance:
         # Energy management: fly the lift coefficient whose L/D makes the equilibrium-glide
         # range (Breguet-type, Vinh et al. 1980 §9) from the current speed down to the
         # terminal-dive speed equal to the range left before the dive.  Less range needed ->
-        # lower L/D on the high-alpha side of the polar (more drag, lower altitude).
-        cld = self._managed_cl(i, v2, grav, r_i, np.maximum(range_to_go - dive_rng, 0.0))
+        # lower L/D on the low-alpha side of the polar (lower altitude, more drag).  While a
+        # crossrange waypoint is ahead, the range left is the path through it.
+        path_to_go = range_to_go
+        wp_on = self.wp_active[i]
+        if wp_on.any():
+            uw = _unit(b.waypoint_ecef[i])
+            via = (np.arctan2(np.linalg.norm(_cross(up_i, uw), axis=-1), _dot(up_i, uw))
+                   + np.arctan2(np.linalg.norm(_cross(uw, ut), axis=-1), _dot(uw, ut))) * r_i
+            path_to_go = np.where(wp_on, via, range_to_go)
+        cld = self._managed_cl(i, v2, grav, r_i, np.maximum(path_to_go - dive_rng, 0.0))
         with np.errstate(divide="ignore", invalid="ignore"):
             rho_eq = 2.0 * need / (v2 * p.s_over_m[i] * np.maximum(cld, 1e-6))
         if p.atm is not None:
@@ -421,12 +440,15 @@ class _Guidance:
         ua = _unit(aim)
         d = ua - _dot(ua, up_i)[:, None] * up_i
         # Waypoint passed when it is less than 10 km ahead or behind the vehicle.
-        dist_wp = np.arctan2(np.linalg.norm(np.cross(up_i, ua), axis=-1), _dot(up_i, ua)) * r_i
+        dist_wp = np.arctan2(np.linalg.norm(_cross(up_i, ua), axis=-1), _dot(up_i, ua)) * r_i
         passed = wp & ((dist_wp < 10_000.0) | (_dot(d, vh_vec) < 0.0))
         self.wp_active[i[passed]] = False
-        dpsi = np.arctan2(_dot(up_i, np.cross(d, vh_vec)), _dot(vh_vec, d))
+        dpsi = np.arctan2(_dot(up_i, _cross(d, vh_vec)), _dot(vh_vec, d))
         a_lat_max = g.max_lateral_g * 9.80665
         a_lat = np.clip(np.sqrt(vh2) * dpsi / g.heading_tau_s, -a_lat_max, a_lat_max)
+        if _EXP_BANK is not None:
+            lim = np.where(cruise, a_lat_max, np.maximum(a_v, 0.0) * np.tan(_EXP_BANK))
+            a_lat = np.clip(a_lat, -lim, lim)
 
         # Scheduled S-turns: count reversals over the middle of the glide (10 %-80 % of the
         # range flown), at a fixed bank angle.
@@ -442,12 +464,21 @@ class _Guidance:
         if dive.any():
             rel = tgt - pos_i
             rr = _dot(rel, rel)
-            omega = np.cross(rel, -vel_i) / rr[:, None]
-            a_pn = g.pn_gain * np.cross(omega, vel_i)
+            omega = _cross(rel, -vel_i) / rr[:, None]
+            a_pn = g.pn_gain * _cross(omega, vel_i)
             vhat, ev, es = p.lift_frame(pos_i, vel_i)
             a_pn = a_pn + grav[:, None] * (up_i - _dot(up_i, vhat)[:, None] * vhat)
             a_v = np.where(dive, _dot(a_pn, ev), a_v)
             a_lat = np.where(dive, _dot(a_pn, es), a_lat)
+
+        # --- vertical priority: the lateral demand gets only the lift the vertical leaves ---
+        # Outside the dive, when the demand exceeds the largest lift (q S CL_max / m), the
+        # vertical demand is served first and the lateral one is cut to what remains, so a hard
+        # turn does not roll the lift vector past the vertical and sink the glide.
+        l_max = qs_m * b.cl_max[i]
+        a_v_lim = np.clip(a_v, -l_max, l_max)
+        room = np.sqrt(np.maximum(l_max * l_max - a_v_lim * a_v_lim, 0.0))
+        a_lat = np.where(dive, a_lat, np.clip(a_lat, -room, room))
 
         # --- solve lift coefficient and bank from the acceleration demand ---
         lift_needed = np.hypot(a_v, a_lat)
