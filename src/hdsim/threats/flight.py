@@ -263,6 +263,16 @@ class _Physics:
             return np.linalg.norm(pos, axis=-1) - self.ell.a_m
         return ecef_to_geodetic(pos, self.ell)[2]
 
+    def altitude_normal(self, pos: NDArray) -> tuple[NDArray, NDArray]:
+        """Altitude and the unit normal of the ellipsoid below ``pos`` (the gradient of the
+        geodetic altitude, so ``dh/dt = n · v``; radial on a sphere)."""
+        if self.ell.f == 0.0:
+            r = np.linalg.norm(pos, axis=-1)
+            return r - self.ell.a_m, pos / r[:, None]
+        lat, lon, alt = ecef_to_geodetic(pos, self.ell)
+        cl = np.cos(lat)
+        return alt, np.stack([cl * np.cos(lon), cl * np.sin(lon), np.sin(lat)], axis=-1)
+
     def density(self, alt: NDArray) -> NDArray:
         if self.atm is None:
             return np.zeros_like(alt)
@@ -300,9 +310,6 @@ class _Physics:
             lift = (qs_m * cl)[:, None] * (cos_s[:, None] * ev + sin_s[:, None] * es)
             a = a + lift + (thrust - qs_m * cd)[:, None] * vhat
         return a
-
-
-_EXP_BANK = None
 
 
 class _Guidance:
@@ -353,8 +360,12 @@ class _Guidance:
         pos, vel = x[:, :3], x[:, 3:]
         r = np.linalg.norm(pos, axis=-1)
         up = pos / r[:, None]
-        alt = p.altitude(pos)
+        alt, normal = p.altitude_normal(pos)
         hdot = _dot(vel, up)
+        # Rate of the geodetic altitude (the altitude loops' feedback): along the ellipsoid
+        # normal, not the radius — on WGS-84 the two differ by up to ~6 m/s at Mach 6, which the
+        # altitude loop would turn into a 300 m offset.
+        hdot_geo = _dot(vel, normal)
 
         ball = (b.mode == MODE_BALLISTIC) & active
         if ball.any():
@@ -394,7 +405,15 @@ class _Guidance:
         self.phase[i[dive_now]] = _P_TERM
 
         # --- vertical channel: altitude reference ---
-        need = grav - vh2 / r_i
+        # Vertical specific force that level flight needs: minus the vertical part of gravity
+        # (with J2) and of the Coriolis and centrifugal accelerations of the Earth-fixed frame,
+        # minus the centripetal v_h²/r of flight along the curved Earth.
+        e = p.earth
+        a_app = gravity_ecef(pos_i, e.mu, e.j2, e.r_eq_m)
+        if e.rotation:
+            w = p.omega
+            a_app = a_app - 2.0 * _cross(w, vel_i) - _cross(w, _cross(w, pos_i))
+        need = -_dot(a_app, up_i) - vh2 / r_i
         # Energy management: fly the lift coefficient whose L/D makes the equilibrium-glide
         # range (Breguet-type, Vinh et al. 1980 §9) from the current speed down to the
         # terminal-dive speed equal to the range left before the dive.  Less range needed ->
@@ -422,7 +441,7 @@ class _Guidance:
         h_ref = np.where(cruise, b.cruise_alt_m[i], h_eq + skip)
         climb_lim = np.where(cruise, v * np.sin(g.max_climb_angle_rad), g.max_climb_mps)
         hdot_cmd = np.clip(g.k_alt_ps * (h_ref - alt_i), -climb_lim, climb_lim)
-        a_v = need + g.k_rate_ps * (hdot_cmd - hd_i)
+        a_v = need + g.k_rate_ps * (hdot_cmd - hdot_geo[i])
 
         # Pull-up -> glide once the altitude loop has captured its reference.
         pull = self.phase[i] == _P_PULL
@@ -446,9 +465,6 @@ class _Guidance:
         dpsi = np.arctan2(_dot(up_i, _cross(d, vh_vec)), _dot(vh_vec, d))
         a_lat_max = g.max_lateral_g * 9.80665
         a_lat = np.clip(np.sqrt(vh2) * dpsi / g.heading_tau_s, -a_lat_max, a_lat_max)
-        if _EXP_BANK is not None:
-            lim = np.where(cruise, a_lat_max, np.maximum(a_v, 0.0) * np.tan(_EXP_BANK))
-            a_lat = np.clip(a_lat, -lim, lim)
 
         # Scheduled S-turns: count reversals over the middle of the glide (10 %-80 % of the
         # range flown), at a fixed bank angle.
