@@ -1,0 +1,281 @@
+"""``hdsim coverage``: geometric coverage map of a scenario's space layers.
+
+Wires the scenario (``sensors.space_layers``, ``coverage``, ``earth``) into
+:func:`hdsim.sensors.coverage.coverage_grid` and writes a result folder (atomically, see
+:func:`hdsim.scenario.results.write_run`) holding:
+
+* ``coverage.parquet``: one row per grid point, columns ``lat_deg, lon_deg, alt_m,
+  fraction_1, fraction_2, max_gap_s, mean_gap_s, best_triangulation_deg, mean_n_sats``
+  (definitions in :mod:`hdsim.sensors.coverage`; ``lon_deg`` in (-180, 180]).
+* ``summary.json``: the area-weighted (cos latitude) mean of each figure of merit over the grid,
+  the minimum ``fraction_1``, the worst ``max_gap_s``, the grid and time settings, and wall times.
+* ``coverage.png``: maps of ``fraction_1``, ``fraction_2`` and ``max_gap_s`` (lat/lon axes).
+
+All layers are combined: a point is covered when any satellite of any layer sees it, each
+satellite with its own layer's field of regard, maximum range and grazing altitude.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hdsim.earth import EarthModel, geodetic_to_ecef
+from hdsim.scenario.results import write_run
+from hdsim.scenario.schema import CoverageConfig, Scenario, SpaceLayerConfig
+from hdsim.sensors.coverage import CoverageGrid, coverage_grid
+from hdsim.space import Constellation, KeplerElements
+
+FIGURES = (
+    "fraction_1",
+    "fraction_2",
+    "max_gap_s",
+    "mean_gap_s",
+    "best_triangulation_deg",
+    "mean_n_sats",
+)
+"""Per-point figures of merit, in column order after ``lat_deg, lon_deg, alt_m``."""
+
+
+def build_constellation(layer: SpaceLayerConfig, earth: EarthModel | None = None) -> Constellation:
+    """The :class:`~hdsim.space.Constellation` of one ``sensors.space_layers[]`` entry.
+
+    Walker and element layers use the J2 secular propagator when ``earth.j2`` is on, two-body
+    otherwise; TLE layers use SGP4 (which has its own Earth model). A preset has already been
+    expanded into ``walker`` by the schema.
+
+    Args:
+        layer: the validated layer configuration.
+        earth: the scenario's Earth model; default the full model (WGS-84, J2).
+
+    Returns:
+        The layer's constellation, ``layer_id = layer.id``.
+    """
+    earth = earth or EarthModel()
+    propagator = "j2" if earth.j2_enabled else "two_body"
+    kw: dict[str, Any] = {"mu": earth.mu, "j2": earth.j2, "r_eq_m": earth.r_eq_m}
+    if layer.walker is not None:
+        w = layer.walker
+        return Constellation.from_walker(
+            layer.id, w.total, w.planes, w.phasing, w.altitude_m, w.inclination_deg,
+            propagator=propagator, **kw,
+        )
+    if layer.tle_file is not None:
+        return Constellation.from_tle_file(layer.id, layer.tle_file)
+    if layer.elements is not None:
+        els = layer.elements
+        elements = KeplerElements(
+            a_m=np.array([e.semi_major_axis_m for e in els]),
+            e=np.array([e.eccentricity for e in els]),
+            i_rad=np.radians([e.inclination_deg for e in els]),
+            raan_rad=np.radians([e.raan_deg for e in els]),
+            argp_rad=np.radians([e.arg_perigee_deg for e in els]),
+            mean_anomaly_rad=np.radians([e.mean_anomaly_deg for e in els]),
+        )
+        ids = [e.sat_id if e.sat_id is not None else f"{layer.id}-{i}" for i, e in enumerate(els)]
+        return Constellation.from_elements(layer.id, elements, ids, propagator=propagator, **kw)
+    raise ValueError(f"sensors.space_layers[{layer.id!r}]: no walker, tle_file or elements")
+
+
+def coverage_times_s(cov: CoverageConfig) -> tuple[np.ndarray, float]:
+    """Sample times ``start_s + k step_s`` covering ``[start_s, end_s)`` and the step, s.
+
+    ``ceil((end - start) / step)`` samples, each standing for ``[t_k, t_k + step)``.
+    """
+    n = max(1, math.ceil((cov.end_s - cov.start_s) / cov.step_s - 1e-9))
+    return cov.start_s + cov.step_s * np.arange(n), cov.step_s
+
+
+def coverage_grid_deg(cov: CoverageConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Latitudes and longitudes (degrees, flattened ``(G,)``, latitude-major) of the grid.
+
+    Every ``grid_deg`` from the south-west corner, edges included when they fall on the grid;
+    a full 360° longitude band does not repeat its first meridian. Longitudes are as given
+    (they may run past 180 to cross the antimeridian).
+    """
+    r, step = cov.region, cov.grid_deg
+    n_lat = math.floor((r.lat_max_deg - r.lat_min_deg) / step + 1e-9) + 1
+    lon_span = r.lon_max_deg - r.lon_min_deg
+    n_lon = math.floor(lon_span / step + 1e-9) + 1
+    if n_lon > 1 and abs((n_lon - 1) * step - 360.0) < 1e-9:
+        n_lon -= 1
+    lat = r.lat_min_deg + step * np.arange(n_lat)
+    lon = r.lon_min_deg + step * np.arange(n_lon)
+    lat_g, lon_g = np.meshgrid(lat, lon, indexing="ij")
+    return lat_g.ravel(), lon_g.ravel()
+
+
+def area_weighted_mean(values: np.ndarray, lat_deg: np.ndarray) -> float:
+    """Mean of ``values`` weighted by cos(latitude) (equal-angle grid → area), NaN ignored."""
+    w = np.cos(np.radians(lat_deg))
+    ok = np.isfinite(values)
+    if not np.any(ok) or w[ok].sum() <= 0.0:
+        return float("nan")
+    return float(np.sum(w[ok] * values[ok]) / np.sum(w[ok]))
+
+
+def _plot(lat: np.ndarray, lon: np.ndarray, cov: CoverageGrid, shape: tuple[int, int],
+          title: str) -> bytes:
+    """PNG bytes of the fraction_1 / fraction_2 / max gap maps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lat2, lon2 = lat.reshape(shape), lon.reshape(shape)
+    panels = (
+        ("fraction_1", "time fraction seen by ≥ 1 satellite", "viridis", (0.0, 1.0)),
+        ("fraction_2", "time fraction seen by ≥ 2 satellites", "viridis", (0.0, 1.0)),
+        ("max_gap_s", "maximum gap, min", "magma_r", None),
+    )
+    fig, axes = plt.subplots(1, 3, figsize=(15, 5), constrained_layout=True, squeeze=False)
+    for ax, (name, label, cmap, lim) in zip(axes[0], panels, strict=True):
+        z = getattr(cov, name).reshape(shape)
+        if name == "max_gap_s":
+            z = z / 60.0
+        vmin, vmax = lim if lim is not None else (0.0, max(float(np.nanmax(z)), 1.0))
+        if min(shape) >= 2:
+            mesh = ax.pcolormesh(lon2, lat2, z, shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax)
+        else:
+            mesh = ax.scatter(lon2.ravel(), lat2.ravel(), c=z.ravel(), cmap=cmap, vmin=vmin,
+                              vmax=vmax)
+        fig.colorbar(mesh, ax=ax, shrink=0.8, label=label)
+        ax.set_xlabel("longitude, deg E")
+        ax.set_ylabel("latitude, deg N")
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_title(name)
+    fig.suptitle(title)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def run_coverage(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
+                 console: Console | None = None) -> dict[str, Any]:
+    """Compute the coverage map of ``scenario`` and write its result folder.
+
+    Args:
+        scenario: a validated scenario with at least one space layer.
+        out_dir: the result folder (replaced atomically if it is a finished run folder).
+        quiet: no progress bar and no printed table.
+        console: where to print (default a new rich console).
+
+    Returns:
+        The summary written to ``summary.json``.
+
+    Raises:
+        ValueError: the scenario has no space layer.
+    """
+    layers = scenario.sensors.space_layers
+    if not layers:
+        raise ValueError("sensors.space_layers: coverage needs at least one space layer")
+    console = console or Console()
+    earth = scenario.earth.model()
+    ellipsoid = earth.ellipsoid
+    cov_cfg = scenario.coverage
+    timings: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    times, step_s = coverage_times_s(cov_cfg)
+    positions, half, rmax, graze, layer_rows = [], [], [], [], []
+    for layer in layers:
+        const = build_constellation(layer, earth)
+        if earth.rotation:
+            pos = const.positions_ecef(times, scenario.epoch)
+        else:  # non-rotating Earth: ECEF coincides with ECI
+            pos, _ = const.states_eci(times, scenario.epoch)
+        n = len(const)
+        ir = layer.infrared
+        positions.append(pos)
+        half.append(np.full(n, math.radians(ir.field_of_regard_deg / 2.0)))
+        rmax.append(np.full(n, ir.max_range_m))
+        graze.append(np.full(n, ir.grazing_altitude_m))
+        layer_rows.append({"layer_id": layer.id, "satellites": n})
+    sat_pos = np.concatenate(positions, axis=0)
+    timings["propagation"] = time.perf_counter() - t0
+
+    lat_deg, lon_deg = coverage_grid_deg(cov_cfg)
+    alt_m = np.full(lat_deg.shape, cov_cfg.altitude_m)
+    grid = geodetic_to_ecef(np.radians(lat_deg), np.radians(lon_deg), alt_m, ellipsoid)
+    shape = (np.unique(lat_deg).size, lat_deg.size // np.unique(lat_deg).size)
+
+    t0 = time.perf_counter()
+    kwargs: dict[str, Any] = {"grid_alt_m": alt_m, "ellipsoid": ellipsoid, "step_s": step_s}
+    args = (sat_pos, times, grid, np.concatenate(half), np.concatenate(rmax),
+            np.concatenate(graze))
+    if quiet:
+        result = coverage_grid(*args, **kwargs)
+    else:
+        with Progress(TextColumn("{task.description}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("Coverage", total=times.size)
+            result = coverage_grid(*args, progress=lambda k: bar.advance(task, k), **kwargs)
+    timings["coverage"] = time.perf_counter() - t0
+
+    lon_out = (lon_deg + 180.0) % 360.0 - 180.0
+    lon_out = np.where(lon_out == -180.0, 180.0, lon_out)
+    columns: dict[str, np.ndarray] = {"lat_deg": lat_deg, "lon_deg": lon_out, "alt_m": alt_m}
+    columns.update({name: getattr(result, name) for name in FIGURES})
+    table = pa.table({k: pa.array(np.asarray(v, dtype=np.float64)) for k, v in columns.items()})
+
+    means = {name: area_weighted_mean(getattr(result, name), lat_deg) for name in FIGURES}
+    summary: dict[str, Any] = {
+        "scenario": scenario.name,
+        "epoch": scenario.epoch.isoformat(),
+        "layers": layer_rows,
+        "satellites": int(sat_pos.shape[0]),
+        "grid_points": int(lat_deg.size),
+        "grid_deg": cov_cfg.grid_deg,
+        "altitude_m": cov_cfg.altitude_m,
+        "start_s": float(times[0]),
+        "step_s": step_s,
+        "samples": int(times.size),
+        "span_s": result.span_s,
+        "area_weighted_mean": means,
+        "min_fraction_1": float(np.min(result.fraction_1)),
+        "worst_max_gap_s": float(np.max(result.max_gap_s)),
+        "timings_s": timings,
+    }
+    title = (f"{scenario.name}: {sat_pos.shape[0]} satellites, grid {cov_cfg.grid_deg:g}° at "
+             f"{cov_cfg.altitude_m / 1e3:g} km, {result.span_s / 3600:g} h at {step_s:g} s")
+    png = _plot(lat_deg, lon_deg, result, shape, title)
+    write_run(out_dir, {"coverage": table}, summary, {"coverage.png": png})
+
+    if not quiet:
+        t = Table(title=f"Coverage of {scenario.name} (area-weighted over the grid)",
+                  header_style="bold")
+        t.add_column("figure of merit")
+        t.add_column("value", justify="right")
+        t.add_row("fraction seen by ≥ 1", f"{means['fraction_1']:.3f}")
+        t.add_row("fraction seen by ≥ 2", f"{means['fraction_2']:.3f}")
+        t.add_row("min fraction ≥ 1 (worst point)", f"{summary['min_fraction_1']:.3f}")
+        t.add_row("mean of max gap, min", f"{means['max_gap_s'] / 60:.1f}")
+        t.add_row("worst max gap, min", f"{summary['worst_max_gap_s'] / 60:.1f}")
+        t.add_row("mean satellites in view", f"{means['mean_n_sats']:.2f}")
+        t.add_row("median best stereo angle, deg", f"{means['best_triangulation_deg']:.1f}")
+        t.add_row("grid points × samples × satellites",
+                  f"{lat_deg.size} × {times.size} × {sat_pos.shape[0]}")
+        t.add_row("wall time, s", f"{timings['propagation'] + timings['coverage']:.1f}")
+        console.print(t)
+    return summary
+
+
+__all__ = [
+    "FIGURES",
+    "area_weighted_mean",
+    "build_constellation",
+    "coverage_grid_deg",
+    "coverage_times_s",
+    "run_coverage",
+]
