@@ -48,8 +48,9 @@ def nadir_frame(sat_ecef: ArrayLike) -> NDArray[np.float64]:
     x = np.zeros_like(r)
     x[..., 0] = 1.0
     alt_e = x - np.sum(x * -b, axis=-1, keepdims=True) * -b
-    east = np.where(n > 1e-12, east / np.where(n > 0, n, 1.0), alt_e / np.linalg.norm(
-        alt_e, axis=-1, keepdims=True))
+    alt_n = np.linalg.norm(alt_e, axis=-1, keepdims=True)
+    east = np.where(n > 1e-12, east / np.where(n > 0, n, 1.0),
+                    alt_e / np.where(alt_n > 0, alt_n, 1.0))
     north = np.cross(-b, east)
     return np.stack([east, north, b], axis=-2)
 

@@ -1,4 +1,5 @@
-"""Tracking: motion and measurement models, batched KF/EKF/UKF, IMM and gating.
+"""Tracking: models, batched KF/EKF/UKF/IMM, gating, association (GNN, JPDA), initiation
+(triangulation), the multi-sensor tracker and covariance-intersection fusion.
 
 Filters are functions on ``(x (n, d), P (n, d, d))`` batched over tracks (STYLE 5)::
 
@@ -9,6 +10,18 @@ Filters are functions on ``(x (n, d), P (n, d, d))`` batched over tracks (STYLE 
     x, P, info = ekf_update(x, P, z, R, radar.h, radar.jacobian, radar.residual)
 """
 
+from hdsim.tracking.association import (
+    GatedPairs,
+    JpdaWeights,
+    candidate_pairs,
+    clusters,
+    gate_dense,
+    gate_sparse,
+    gnn_assign,
+    gnn_assign_dense,
+    jpda_weights,
+)
+from hdsim.tracking.fusion import covariance_intersection, fuse_track_lists
 from hdsim.tracking.gating import chi2_gate, gate, mahalanobis_matrix, predicted_measurement
 from hdsim.tracking.imm import (
     ImmInfo,
@@ -18,6 +31,14 @@ from hdsim.tracking.imm import (
     imm_update,
     make_predictor,
     make_updater,
+)
+from hdsim.tracking.initiation import (
+    angle_only_state,
+    hits_in_window,
+    pair_fixes,
+    radar_fix,
+    ray_sphere_range,
+    two_point_state,
 )
 from hdsim.tracking.kalman import (
     UpdateInfo,
@@ -51,46 +72,87 @@ from hdsim.tracking.motion import (
     Singer,
     gauss_markov_axis,
 )
+from hdsim.tracking.tracker import (
+    STATUS_NAMES,
+    Tracker,
+    TrackerConfig,
+    TrackHistory,
+    majority_truth,
+)
+from hdsim.tracking.triangulation import (
+    LosFixes,
+    associate_los,
+    ir_los_direction,
+    ray_miss_distance,
+    triangulate,
+)
 from hdsim.tracking.ukf import sigma_points, ukf_predict, ukf_update
 
 __all__ = [
     "Augmented",
     "CartesianPosition",
     "CoordinatedTurn3D",
+    "GatedPairs",
     "HypersonicEcef",
     "ImmInfo",
     "IrLosMeasurement",
+    "JpdaWeights",
+    "LosFixes",
     "NearlyConstantAcceleration",
     "NearlyConstantVelocity",
     "RadarMeasurement",
+    "STATUS_NAMES",
     "Singer",
+    "TrackHistory",
+    "Tracker",
+    "TrackerConfig",
     "UpdateInfo",
+    "angle_only_state",
+    "associate_los",
+    "candidate_pairs",
     "chi2_gate",
+    "clusters",
+    "covariance_intersection",
     "ekf_predict",
     "ekf_update",
+    "fuse_track_lists",
     "gate",
+    "gate_dense",
+    "gate_sparse",
     "gauss_markov_axis",
+    "gnn_assign",
+    "gnn_assign_dense",
+    "hits_in_window",
     "imm_combine",
     "imm_mix",
     "imm_predict",
     "imm_update",
     "ir_jacobian",
+    "ir_los_direction",
     "ir_measure",
     "ir_residual",
+    "jpda_weights",
     "kf_predict",
     "kf_update",
     "mahalanobis_matrix",
+    "majority_truth",
     "make_predictor",
     "make_updater",
+    "pair_fixes",
     "predicted_measurement",
+    "radar_fix",
     "radar_jacobian",
     "radar_measure",
     "radar_residual",
+    "ray_miss_distance",
+    "ray_sphere_range",
     "safe_cholesky",
     "sensor_frame",
     "sigma_points",
     "solve_lower",
     "symmetrize",
+    "triangulate",
+    "two_point_state",
     "ukf_predict",
     "ukf_update",
     "wrap_angle",
