@@ -186,14 +186,50 @@ def _print_threats(console: Console, rows: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
+def _print_sensors(console: Console, rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Detection by sensor layer", header_style="bold")
+    for col in ("threat", "layer", "first detection s", "detected %", "gaps > 10 s",
+                "longest gap s"):
+        table.add_column(col, justify="left" if col in ("threat", "layer") else "right")
+    for r in rows:
+        first = r["first_detection_s"]
+        table.add_row(r["threat_id"], r["layer_id"], "—" if first is None else f"{first:.0f}",
+                      f"{100 * r['fraction_detected']:.0f}", str(r["n_gaps"]),
+                      f"{r['longest_gap_s']:.0f}")
+    console.print(table)
+
+
+def _print_tracking(console: Console, rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Tracking", header_style="bold")
+    for col in ("threat", "first detection s", "first confirmed s", "fire-control quality s",
+                "custody %", "tracks", "RMSE pos m", "RMSE vel m/s"):
+        table.add_column(col, justify="left" if col == "threat" else "right")
+
+    def f(v, fmt="{:.0f}"):
+        return "—" if v is None else fmt.format(v)
+
+    for r in rows:
+        table.add_row(r["threat_id"], f(r["first_detection_s"]), f(r["first_confirmed_s"]),
+                      f(r["first_fire_control_s"]), f(100 * r["custody"]), str(r["n_tracks"]),
+                      f(r["rmse_pos_m"]), f(r["rmse_vel_mps"], "{:.1f}"))
+    console.print(table)
+
+
 def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
                  console: Console | None = None) -> RunResult:
     """Run ``scenario`` end to end and write its result folder atomically.
 
-    Writes ``truth.parquet`` and ``summary.json``; prints a per-threat table unless ``quiet``.
+    Stages: threats (always), sensors and tracking (when the scenario has sensors).
+    Writes ``truth.parquet``, ``summary.json`` and, with sensors, ``detections.parquet``,
+    ``satellites.parquet``, ``tracks.parquet``, ``metrics.parquet``; prints per-threat tables
+    unless ``quiet``.
     """
+    from hdsim.scenario.stage_sensors import detection_summary, simulate_sensors
+    from hdsim.scenario.stage_tracking import run_tracking, tracker_config
+
     console = console or Console()
     earth = scenario.earth.model()
+    tracker_config(scenario.tracking)  # validate before anything runs
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     with _progress(quiet, "Flying threats") as cb:
@@ -201,7 +237,8 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
     timings["threats"] = time.perf_counter() - t0
     truth = truth_table(trajs, scenario.step_s, earth.ellipsoid)
     rows = threat_summary(scenario, trajs, earth.ellipsoid)
-    summary = {
+    tables: dict[str, pa.Table] = {"truth": truth}
+    summary: dict[str, Any] = {
         "scenario": scenario.name,
         "epoch": scenario.epoch.isoformat(),
         "seed": scenario.seed,
@@ -209,9 +246,48 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
         "threats": rows,
         "timings_s": timings,
     }
-    tables = {"truth": truth}
+    has_sensors = bool(scenario.sensors.space_layers or scenario.sensors.radars)
+    det_rows: list[dict[str, Any]] = []
+    track_rows: list[dict[str, Any]] = []
+    if has_sensors:
+        t0 = time.perf_counter()
+        with _progress(quiet, "Sensing") as cb:
+            sensed = simulate_sensors(scenario, earth, trajs, progress=cb)
+        timings["sensors"] = time.perf_counter() - t0
+        tables["detections"] = sensed.detections.to_arrow(trajs.ids)
+        tables["satellites"] = sensed.satellites
+        det_rows = detection_summary(sensed.detections, trajs, sensed.sensor_layers)
+        summary["detection"] = det_rows
+        summary["n_detections"] = len(sensed.detections)
+        summary["n_false_alarms"] = int(np.sum(sensed.detections.truth_idx < 0))
+        if len(trajs):
+            t0 = time.perf_counter()
+            with _progress(quiet, "Tracking") as cb:
+                tracked = run_tracking(sensed.detections, trajs, truth, scenario.tracking)
+                if cb:
+                    cb(1.0)
+            timings["tracking"] = time.perf_counter() - t0
+            tables["tracks"] = tracked.tracks
+            tables["metrics"] = tracked.metrics
+            track_rows = tracked.timeline
+            by_id = {r["threat_id"]: r for r in track_rows}
+            for r in rows:
+                t = by_id.get(r["threat_id"], {})
+                for key in ("first_detection_s", "first_track_s", "first_confirmed_s",
+                            "first_fire_control_s", "custody", "n_tracks", "n_breaks",
+                            "n_swaps", "rmse_pos_m", "rmse_vel_mps"):
+                    r[key] = t.get(key)
+            summary["tracking"] = {
+                "n_tracks": int(np.unique(tracked.history.track_id).size),
+                "mean_ospa_m": float(np.nanmean(tracked.metrics["ospa_m"].to_numpy()))
+                if tracked.metrics.num_rows else None,
+            }
     path = write_run(out_dir, tables, summary)
     if not quiet:
         _print_threats(console, rows)
+        if det_rows:
+            _print_sensors(console, det_rows)
+        if track_rows:
+            _print_tracking(console, track_rows)
     return RunResult(out_dir=path, trajectories=trajs, tables=tables, summary=summary,
                      timings_s=timings)

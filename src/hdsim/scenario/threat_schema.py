@@ -122,7 +122,7 @@ class GlideBurnout(ConfigModel):
 class BankReversals(ConfigModel):
     """S-turns: ``count`` bank reversals at ±``max_bank_deg`` over 10-80 % of the glide."""
 
-    type: Literal["bank_reversals"]
+    type: Literal["bank_reversals"] = Field(description="Maneuver type.")
     count: int = Field(ge=1, le=50, description="Number of reversals.")
     max_bank_deg: float = Field(30.0, gt=0.0, lt=85.0, description="Bank angle, deg. Default 30.")
 
@@ -130,7 +130,7 @@ class BankReversals(ConfigModel):
 class Skip(ConfigModel):
     """Skip/phugoid: a sinusoidal altitude reference about the equilibrium glide."""
 
-    type: Literal["skip"]
+    type: Literal["skip"] = Field(description="Maneuver type.")
     amplitude_m: float = Field(gt=0.0, le=30_000.0, description="Amplitude, m.")
     period_s: float = Field(200.0, gt=10.0, description="Period, s. Default 200.")
 
@@ -138,7 +138,7 @@ class Skip(ConfigModel):
 class CrossrangeOffset(ConfigModel):
     """Fly through a waypoint offset sideways from the launch-target great circle."""
 
-    type: Literal["crossrange_offset"]
+    type: Literal["crossrange_offset"] = Field(description="Maneuver type.")
     offset_m: float = Field(description="Offset, m; positive to the right of the track.")
     at_fraction: float = Field(0.5, gt=0.0, lt=1.0,
                                description="Where along the track, as a fraction. Default 0.5.")
@@ -147,7 +147,7 @@ class CrossrangeOffset(ConfigModel):
 class TerminalDive(ConfigModel):
     """Start the proportional-navigation dive at this ground range from the target."""
 
-    type: Literal["terminal_dive"]
+    type: Literal["terminal_dive"] = Field(description="Maneuver type.")
     start_range_m: float = Field(gt=0.0, description="Ground range to the target, m.")
 
 
@@ -184,6 +184,9 @@ class _ThreatBase(ConfigModel):
     launch: GeoPoint = Field(description="Launch point.")
     target: GeoPoint = Field(description="Aim point.")
     launch_time_s: float = Field(0.0, ge=0.0, description="Launch time, s. Default 0.")
+    rcs_m2: float | None = Field(
+        None, gt=0.0, description="Radar cross-section, m². Default: notional by type (0.05 "
+                                  "ballistic RV, 0.1 glide vehicle, 0.5 cruise missile).")
 
     def _common(self) -> dict:
         d = np.radians
@@ -218,7 +221,7 @@ class _ThreatBase(ConfigModel):
 class BallisticThreat(_ThreatBase):
     """A ballistic missile."""
 
-    type: Literal["ballistic"]
+    type: Literal["ballistic"] = Field(description="Threat type.")
     burnout: BallisticBurnout = Field(default_factory=BallisticBurnout,
                                       description="Burnout state or aim mode.")
     vehicle: VehicleField = "rv_generic"
@@ -236,7 +239,7 @@ class BallisticThreat(_ThreatBase):
 class BoostGlideThreat(_ThreatBase):
     """A boost-glide vehicle (HGV)."""
 
-    type: Literal["boost_glide"]
+    type: Literal["boost_glide"] = Field(description="Threat type.")
     burnout: GlideBurnout = Field(description="State at burnout (required).")
     vehicle: VehicleField = "cav_h"
     glide: GlideConfig = Field(default_factory=GlideConfig, description="Guidance, maneuvers.")
@@ -264,7 +267,7 @@ class BoostGlideThreat(_ThreatBase):
 class CruiseThreat(_ThreatBase):
     """A hypersonic cruise missile: booster to cruise altitude, powered cruise, dive."""
 
-    type: Literal["cruise"]
+    type: Literal["cruise"] = Field(description="Threat type.")
     cruise: CruiseConfig = Field(description="Cruise Mach and altitude (required).")
     vehicle: VehicleField = "hcm_generic"
 
