@@ -35,6 +35,7 @@ from hdsim.earth.frames import (
 from hdsim.earth.gravity import gravity_ecef
 from hdsim.earth.los import grazing_altitude_m, line_of_sight_clear
 from hdsim.earth.rotation import ecef_to_eci, eci_to_ecef, gmst_rad, julian_date
+from hdsim.earth.sun import sun_position_ecef, sun_position_eci
 
 __all__ = [
     "G0_MPS2",
@@ -69,4 +70,6 @@ __all__ = [
     "grazing_altitude_m",
     "julian_date",
     "line_of_sight_clear",
+    "sun_position_ecef",
+    "sun_position_eci",
 ]
