@@ -275,7 +275,7 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
                 t = by_id.get(r["threat_id"], {})
                 for key in ("first_detection_s", "first_track_s", "first_confirmed_s",
                             "first_fire_control_s", "custody", "n_tracks", "n_breaks",
-                            "n_swaps", "rmse_pos_m", "rmse_vel_mps"):
+                            "n_swaps", "rmse_pos_m", "rmse_vel_mps", "pcrlb_pos_m", "mean_nees"):
                     r[key] = t.get(key)
             summary["tracking"] = {
                 "n_tracks": int(np.unique(tracked.history.track_id).size),

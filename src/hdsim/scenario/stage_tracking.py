@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from hdsim.metrics import gospa_series, ospa_series, threat_timeline
-from hdsim.sensors.detections import Detections
+from hdsim.earth import ecef_to_geodetic, enu_rotation
+from hdsim.metrics import gospa_series, ospa_series, pcrlb, threat_timeline, transition_matrices
+from hdsim.sensors.detections import RADAR, Detections, nadir_frame
 from hdsim.threats import TrajectorySet
-from hdsim.tracking import Tracker, TrackerConfig
+from hdsim.tracking import NearlyConstantVelocity, Tracker, TrackerConfig
+from hdsim.tracking.measurement import ir_jacobian, radar_jacobian
 from hdsim.tracking.tracker import TrackHistory
 
 __all__ = ["TrackingOutput", "tracker_config", "run_tracking", "SCORING_DEFAULTS"]
@@ -61,6 +63,7 @@ class TrackingOutput:
     tracks: pa.Table
     metrics: pa.Table
     timeline: list[dict[str, Any]]
+    pcrlb: dict[int, tuple[np.ndarray, np.ndarray]]
 
 
 def _truth_samples(trajs: TrajectorySet, step_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -114,6 +117,66 @@ def _rmse(hist: TrackHistory, trajs: TrajectorySet, n_threats: int) -> dict[int,
     return out
 
 
+def _nees(hist: TrackHistory, trajs: TrajectorySet, n_threats: int) -> dict[int, float | None]:
+    """Average normalized estimation error squared (6 states) of each threat's confirmed rows
+    (Bar-Shalom, Li & Kirubarajan 2001, §5.4): 6 for a consistent filter."""
+    status_ok = np.isin(hist.status, [1, 2])
+    out: dict[int, float | None] = {}
+    for k in range(n_threats):
+        m = status_ok & (hist.truth_idx == k)
+        truth = trajs[k].state_at(hist.t_s[m]) if m.any() else np.empty((0, 6))
+        ok = np.isfinite(truth[:, 0]) if m.any() else np.zeros(0, bool)
+        if not ok.any():
+            out[k] = None
+            continue
+        err = hist.state[m][ok] - truth[ok]
+        cov = hist.cov[m][ok]
+        sol = np.linalg.solve(cov, err[..., None])[..., 0]
+        out[k] = float(np.mean(np.sum(err * sol, axis=1)))
+    return out
+
+
+def _pcrlb_by_threat(detections: Detections, trajs: TrajectorySet, q_m2ps3: float
+                     ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Posterior Cramér-Rao bound of each threat's position error at its detection times,
+    with the same reports (Jacobians at the true state, Tichavský et al. 1998) and a
+    nearly-constant-velocity motion model of the tracker's process noise.  The bound is
+    conditional on the detection sequence that occurred (each report weight 1)."""
+    out = {}
+    motion = NearlyConstantVelocity(q_m2ps3)
+    for k, tr in enumerate(trajs):
+        rows = np.flatnonzero(detections.truth_idx == k)
+        if rows.size == 0:
+            continue
+        t = detections.t_s[rows]
+        times, inv = np.unique(t, return_inverse=True)
+        truth = tr.state_at(times)
+        ok_t = np.isfinite(truth[:, 0])
+        if ok_t.sum() < 2:
+            continue
+        x_rows = truth[inv]
+        pos = detections.sensor_pos_ecef[rows]
+        radar = detections.sensor_type[rows] == RADAR
+        H = np.zeros((rows.size, 4, 6))
+        if radar.any():
+            lat, lon, _ = ecef_to_geodetic(pos[radar])
+            H[radar] = radar_jacobian(x_rows[radar], pos[radar], enu_rotation(lat, lon), True)
+        if (~radar).any():
+            H[~radar, :2] = ir_jacobian(x_rows[~radar], pos[~radar], nadir_frame(pos[~radar]))
+        sig = detections.sigma[rows]
+        meas: list[list] = [[] for _ in times]
+        for j in range(rows.size):
+            dz = 4 if radar[j] else 2
+            if not ok_t[inv[j]]:
+                continue
+            meas[inv[j]].append((H[j, :dz], np.diag(sig[j, :dz] ** 2)))
+        keep = np.flatnonzero(ok_t)
+        F, Q = transition_matrices(motion, times[keep])
+        res = pcrlb(truth[keep], [meas[i] for i in keep], F, Q)
+        out[k] = (times[keep], res.pos_rmse_m)
+    return out
+
+
 def run_tracking(detections: Detections, trajs: TrajectorySet, truth: pa.Table,
                  section: dict[str, Any]) -> TrackingOutput:
     """Track, then score against truth."""
@@ -125,6 +188,8 @@ def run_tracking(detections: Detections, trajs: TrajectorySet, truth: pa.Table,
     tl = threat_timeline(truth, det_table, tracks, dt_s=scoring["metrics_step_s"],
                          fire_control_sigma_m=scoring["fire_control_sigma_m"])
     rmse = _rmse(hist, trajs, len(trajs))
+    nees = _nees(hist, trajs, len(trajs))
+    bounds = _pcrlb_by_threat(detections, trajs, cfg.q_ncv_m2ps3)
     timeline = []
     for k in range(len(tl["threat_id"])):
         row = {key: (v[k].item() if hasattr(v[k], "item") else v[k]) for key, v in tl.items()}
@@ -132,6 +197,10 @@ def run_tracking(detections: Detections, trajs: TrajectorySet, truth: pa.Table,
             if isinstance(v, float) and not np.isfinite(v):
                 row[key] = None
         row["rmse_pos_m"], row["rmse_vel_mps"] = rmse[k]
+        row["mean_nees"] = nees[k]
+        b = bounds.get(k)
+        finite = b[1][np.isfinite(b[1])] if b is not None else np.empty(0)
+        row["pcrlb_pos_m"] = float(np.sqrt(np.mean(finite**2))) if finite.size else None
         timeline.append(row)
 
     times, truth_states = _truth_samples(trajs, scoring["metrics_step_s"])
@@ -152,4 +221,5 @@ def run_tracking(detections: Detections, trajs: TrajectorySet, truth: pa.Table,
         "gospa_missed_m2": gospa.missed,
         "gospa_false_m2": gospa.false,
     })
-    return TrackingOutput(history=hist, tracks=tracks, metrics=metrics, timeline=timeline)
+    return TrackingOutput(history=hist, tracks=tracks, metrics=metrics, timeline=timeline,
+                          pcrlb=bounds)
