@@ -5,10 +5,49 @@ Public surface::
     from hdsim.engagement import (pn_command, apn_command, fly_interceptors, InterceptorParams,
                                   fly_projectiles, RailgunParams, railgun_notional, KillModel)
 
-Fire control (intercept-point prediction, weapon-target assignment) and the run-loop wiring are
-not here yet.
+Fire control decides from tracks only, with fly-out tables (:mod:`flyout_table`): predicted
+intercept point, weapon-target assignment, doctrine (:mod:`fire_control`); the engagement loop
+flies the shots against the truth and scores them (:mod:`engage`)::
+
+    from hdsim.engagement import (Weapon, FireControlConfig, DefendedAsset, flyout_table,
+                                  simulate_engagements)
 """
 
+from hdsim.engagement.engage import (
+    OUTCOMES,
+    EngagementResult,
+    simulate_engagements,
+    truncated_truth,
+)
+from hdsim.engagement.fire_control import (
+    TRACK_STATUS,
+    DefendedAsset,
+    FireControlConfig,
+    FireOrders,
+    InterceptSolution,
+    TrackColumns,
+    Weapon,
+    assign_weapons,
+    engageable,
+    expected_pk,
+    latest_rows,
+    plan_shots,
+    position_sigma_m,
+    predict_impact,
+    predict_states,
+    predicted_position_sigma_m,
+    solve_intercepts,
+    threat_priority,
+    weapon_tof_fn,
+)
+from hdsim.engagement.flyout_table import (
+    FlyoutTable,
+    TableSpec,
+    build_flyout_table,
+    flyout_table,
+    point_at_range_alt,
+    site_range_alt,
+)
 from hdsim.engagement.guidance import (
     AdjointMiss,
     LinearHomingRun,
@@ -44,26 +83,43 @@ from hdsim.engagement.railgun import (
 )
 
 __all__ = [
+    "OUTCOMES",
     "STATUS_CLOSEST_APPROACH",
     "STATUS_GROUND",
     "STATUS_NAMES",
     "STATUS_TARGET_LOST",
     "STATUS_TIMEOUT",
+    "TRACK_STATUS",
     "AdjointMiss",
+    "DefendedAsset",
+    "EngagementResult",
+    "FireControlConfig",
+    "FireOrders",
     "FlyoutResult",
+    "FlyoutTable",
+    "InterceptSolution",
     "InterceptorParams",
     "KillModel",
     "LinearHomingRun",
     "RailgunParams",
+    "TableSpec",
     "TargetFn",
+    "TrackColumns",
+    "Weapon",
     "apn_command",
+    "assign_weapons",
+    "build_flyout_table",
     "closing_speed",
     "draw_kills",
+    "engageable",
+    "expected_pk",
     "fly_interceptors",
     "fly_projectiles",
+    "flyout_table",
     "lag_derivative",
     "lag_step",
     "lateral",
+    "latest_rows",
     "launch_state",
     "limit_magnitude",
     "linear_homing",
@@ -71,7 +127,19 @@ __all__ = [
     "los_rate",
     "pk_gaussian",
     "pk_lethal_radius",
+    "plan_shots",
     "pn_command",
+    "point_at_range_alt",
+    "position_sigma_m",
+    "predict_impact",
+    "predict_states",
+    "predicted_position_sigma_m",
     "railgun_launch_state",
     "railgun_notional",
+    "simulate_engagements",
+    "site_range_alt",
+    "solve_intercepts",
+    "threat_priority",
+    "truncated_truth",
+    "weapon_tof_fn",
 ]

@@ -1,0 +1,850 @@
+"""Fire control: engageability, predicted intercept point, weapon-target assignment, doctrine.
+
+Fire control decides from **tracks only** (never from truth).  At each decision time it
+
+1. takes the latest row of every track (no older than ``max_track_age_s``);
+2. **engageability**: a track is engageable by a weapon when it is ``confirmed`` and its 1-σ
+   position error ``sqrt(trace P_pos)`` is below the weapon's ``fire_control_sigma_m``
+   (default 1,000 m for a railgun, 3,000 m for an interceptor with a seeker), and it is not
+   waiting for a kill assessment;
+3. **predicted intercept point (PIP)**: the track is predicted forward on a time grid with a
+   motion model — ``ncv`` (straight line, constant velocity) or ``ballistic`` (free fall:
+   point-mass + J2 gravity :func:`hdsim.earth.gravity_ecef`, plus the Coriolis and centrifugal
+   terms of the rotating frame, RK4) — and the earliest intercept time ``t_i`` solves
+   ``tof(PIP(t_i)) = t_i − t_launch`` with ``t_launch = t_decision + launch_delay_s`` and ``tof``
+   the weapon's **fly-out table** (:mod:`hdsim.engagement.flyout_table`).  The first grid node
+   where the weapon arrives no later than the target brackets the root with the node before it,
+   and the root is refined by the Illinois (modified regula falsi) method on the cubic Hermite
+   interpolant of the predicted track (Dowell & Jarratt, BIT 11, 1971).  If the node before is
+   outside the envelope the target enters it already reachable: ``t_i`` is that node (late by
+   at most one grid step).  Vectorized over tracks × (weapons, salvo slots);
+4. **feasibility**: range, altitude window, time-of-flight limit (the table's and the
+   weapon's), elevation limits (railgun: built into the table), magazine, time between firings
+   (``reload_s``), and at most one engagement per weapon per decision;
+5. **weapon-target assignment** (WTA): the value of assigning weapon w to track t is
+   ``V_t · Pk_wt``, ``Pk_wt`` the expected kill probability of the weapon's shots (salvo:
+   ``1 − (1 − pk)^k``, independent shots) and ``V_t`` the threat priority.  With at most one
+   weapon per track per decision, maximizing ``Σ V_t Pk_wt`` over one-to-one assignments is
+   exactly minimizing the expected (priority-weighted) leakers of the decision; it is a linear
+   assignment problem solved optimally by ``scipy.optimize.linear_sum_assignment`` (checked
+   against brute-force enumeration in the tests).  Pairs below ``min_pk`` are not assigned;
+6. **doctrine**: ``salvo`` fires ``salvo_size`` shots per engagement, ``shoot_look_shoot``
+   one; either way the track is not re-engaged until its kill assessment, at the predicted
+   intercept time plus ``assess_delay_s``; if the track persists and a feasible intercept
+   remains, it is engaged again.
+
+Expected Pk of a shot (the decision's estimate, not the outcome): with the track's position
+covariance predicted to the intercept time under constant velocity without process noise,
+``P(τ) = P_pp + τ (P_pv + P_vp) + τ² P_vv``, the per-axis error is ``σ² = trace P(τ) / 3``;
+
+* an unguided weapon's miss is circular normal with ``σ_m² = σ² + dispersion²`` per axis;
+* a homing weapon (interceptor, guided railgun) hands over to its seeker when the target is
+  within the ``handover_basket_m`` of the uplinked track (probability
+  ``1 − exp(−b²/(2σ²))``, Rayleigh in the cross plane), then misses with
+  ``σ_m = homing_miss_sigma_m``;
+
+and the kill model's closed-form mean Pk over a Rayleigh miss (see :mod:`kill`):
+``pk_max (1 − exp(−R²/(2σ_m²)))`` (lethal radius) or ``pk_max σ_k²/(σ_k² + σ_m²)`` (Gaussian).
+
+Threat priority ``V = w_asset · (1 + τ_ref/(τ_ref + t_impact))``: ``w_asset = asset_weight``
+when the track's predicted impact point (same motion model, ``impact_horizon_s``) is inside
+a defended asset's radius, else 1; the urgency factor runs from 2 (impact now) to 1 (no
+predicted impact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import linear_sum_assignment
+
+from hdsim.earth import EarthModel, ecef_to_geodetic, geodetic_to_ecef, gravity_ecef
+from hdsim.engagement.flyout_table import FlyoutTable, TableSpec, site_range_alt
+from hdsim.engagement.interceptor import InterceptorParams
+from hdsim.engagement.kill import KillModel
+from hdsim.engagement.railgun import RailgunParams
+from hdsim.threats.trajectory import hermite
+
+__all__ = [
+    "TRACK_STATUS",
+    "DefendedAsset",
+    "FireControlConfig",
+    "FireOrders",
+    "InterceptSolution",
+    "TrackColumns",
+    "Weapon",
+    "assign_weapons",
+    "engageable",
+    "expected_pk",
+    "latest_rows",
+    "plan_shots",
+    "position_sigma_m",
+    "predict_impact",
+    "predict_states",
+    "predicted_position_sigma_m",
+    "solve_intercepts",
+    "threat_priority",
+    "weapon_tof_fn",
+]
+
+TRACK_STATUS: tuple[str, ...] = ("tentative", "confirmed", "coasting", "deleted")
+"""Track status names; integer status codes index this tuple (as the tracker's)."""
+_CONFIRMED = TRACK_STATUS.index("confirmed")
+_DELETED = TRACK_STATUS.index("deleted")
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DefendedAsset:
+    """A defended area on the ground: a circle of ``radius_m`` about (lat, lon)."""
+
+    asset_id: str
+    lat_rad: float
+    lon_rad: float
+    radius_m: float = 20_000.0
+
+    def __post_init__(self) -> None:
+        if not self.radius_m >= 0.0:
+            raise ValueError(f"DefendedAsset.radius_m = {self.radius_m!r}: must be >= 0")
+
+
+@dataclass(frozen=True)
+class Weapon:
+    """A weapon battery: a launcher (interceptor) or a railgun mount at a site.
+
+    Attributes:
+        weapon_id: the scenario's id.
+        params: :class:`InterceptorParams` or :class:`RailgunParams`.
+        site_lat_rad, site_lon_rad, site_alt_m: geodetic site, rad, rad, m.
+        magazine: rounds available.
+        salvo_size: shots per engagement under the ``salvo`` doctrine.
+        salvo_interval_s: time between the shots of a salvo, s (each shot gets its own PIP).
+        reload_s: time between two engagements of this weapon, s.
+        launch_delay_s: decision-to-launch delay (reaction time), s.
+        launch_speed_mps: an interceptor's speed leaving the launcher, m/s.
+        fire_control_sigma_m: track 1-σ position error above which the weapon does not fire,
+            m (None: 1,000 m railgun, 3,000 m interceptor).
+        min_intercept_alt_m, max_intercept_alt_m: intercept altitude window, m.
+        max_range_m: largest ground range of an intercept, m.
+        max_tof_s: largest time of flight, s (also bounded by the table's).
+        kill: single-shot kill model (None: lethal radius of ``params``, ``pk_max`` 1).
+        homing_miss_sigma_m: per-axis miss of a homing shot after seeker handover (Pk
+            estimate only), m.
+        handover_basket_m: track error a homing shot's seeker tolerates (Pk estimate only),
+            m (None: a fifth of the seeker range).
+        dispersion_sigma_m: per-axis aim dispersion of an unguided shot (Pk estimate only), m.
+        table_spec: grid of the fly-out table.
+    """
+
+    weapon_id: str
+    params: InterceptorParams | RailgunParams
+    site_lat_rad: float
+    site_lon_rad: float
+    site_alt_m: float = 0.0
+    magazine: int = 8
+    salvo_size: int = 2
+    salvo_interval_s: float = 1.0
+    reload_s: float = 5.0
+    launch_delay_s: float = 2.0
+    launch_speed_mps: float = 50.0
+    fire_control_sigma_m: float | None = None
+    min_intercept_alt_m: float = 1_000.0
+    max_intercept_alt_m: float = np.inf
+    max_range_m: float = np.inf
+    max_tof_s: float = np.inf
+    kill: KillModel | None = None
+    homing_miss_sigma_m: float = 1.0
+    handover_basket_m: float | None = None
+    dispersion_sigma_m: float = 0.0
+    table_spec: TableSpec = field(default_factory=TableSpec)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, (InterceptorParams, RailgunParams)):
+            raise ValueError(f"Weapon.params: {type(self.params).__name__} is not "
+                             "InterceptorParams or RailgunParams")
+        for name in ("magazine", "salvo_size"):
+            value = getattr(self, name)
+            if not (int(value) == value and value >= (0 if name == "magazine" else 1)):
+                raise ValueError(f"Weapon.{name} = {value!r}: must be an integer >= "
+                                 f"{0 if name == 'magazine' else 1}")
+        for name in ("salvo_interval_s", "reload_s", "launch_delay_s", "homing_miss_sigma_m",
+                     "dispersion_sigma_m"):
+            value = getattr(self, name)
+            if not value >= 0.0:
+                raise ValueError(f"Weapon.{name} = {value!r}: must be >= 0")
+        for name in ("launch_speed_mps", "max_range_m", "max_tof_s"):
+            value = getattr(self, name)
+            if not value > 0.0:
+                raise ValueError(f"Weapon.{name} = {value!r}: must be > 0")
+        if self.fire_control_sigma_m is not None and not self.fire_control_sigma_m > 0.0:
+            raise ValueError(f"Weapon.fire_control_sigma_m = {self.fire_control_sigma_m!r}: "
+                             "must be > 0 or None")
+        if not self.min_intercept_alt_m <= self.max_intercept_alt_m:
+            raise ValueError(f"Weapon.min_intercept_alt_m = {self.min_intercept_alt_m!r} > "
+                             f"max_intercept_alt_m = {self.max_intercept_alt_m!r}")
+
+    @property
+    def kind(self) -> str:
+        """``"interceptor"`` or ``"railgun"``."""
+        return "interceptor" if isinstance(self.params, InterceptorParams) else "railgun"
+
+    @property
+    def homing(self) -> bool:
+        """Whether the shots home (interceptor, guided railgun)."""
+        return self.kind == "interceptor" or bool(self.params.guided)
+
+    @property
+    def sigma_threshold_m(self) -> float:
+        """Track 1-σ position error above which the weapon does not fire, m."""
+        if self.fire_control_sigma_m is not None:
+            return float(self.fire_control_sigma_m)
+        return 1_000.0 if self.kind == "railgun" else 3_000.0
+
+    @property
+    def kill_model(self) -> KillModel:
+        """The single-shot kill model of the weapon's shots."""
+        return self.kill or KillModel("lethal_radius", lethal_radius_m=self.params.lethal_radius_m)
+
+    @property
+    def basket_m(self) -> float:
+        """Seeker handover basket, m."""
+        if self.handover_basket_m is not None:
+            return float(self.handover_basket_m)
+        return float(self.params.seeker_range_m) / 5.0
+
+    def site_ecef(self, earth: EarthModel) -> NDArray:
+        """ECEF position of the site, m."""
+        return geodetic_to_ecef(self.site_lat_rad, self.site_lon_rad, self.site_alt_m,
+                                earth.ellipsoid)
+
+
+@dataclass(frozen=True)
+class FireControlConfig:
+    """Fire-control and engagement-loop settings.
+
+    Attributes:
+        doctrine: ``"salvo"`` or ``"shoot_look_shoot"``.
+        cadence_s: time between fire-control decisions, s.
+        motion_model: track prediction, ``"ncv"`` or ``"ballistic"``.
+        pip_step_s: time grid step of the PIP search, s.
+        pip_iterations: Illinois refinement iterations of the PIP root.
+        assess_delay_s: kill assessment delay after the intercept, s.
+        max_track_age_s: a track whose latest row is older is not engaged, s.
+        min_pk: pairs with a lower expected Pk (salvo) are not assigned.
+        asset_weight: priority factor of a threat predicted to impact a defended asset.
+        tti_ref_s: time scale of the urgency factor, s.
+        impact_horizon_s: prediction horizon for the impact point, s.
+        impact_step_s: prediction step for the impact point, s.
+        flyout_dt_s: integration step of the shots' fly-outs, s.
+        flush_margin_s: shots are flown (and kills resolved) once a decision time comes within
+            this margin of their predicted intercept plus the assessment delay, s.
+        truth_gate_m: a track flies its shots against the nearest threat within
+            ``max(truth_gate_m, 5 σ_pos)`` (scoring/physics only), m.
+        t_start_s, t_end_s: decision window, s (None: the track rows' first and last time).
+    """
+
+    doctrine: Literal["salvo", "shoot_look_shoot"] = "shoot_look_shoot"
+    cadence_s: float = 1.0
+    motion_model: Literal["ncv", "ballistic"] = "ballistic"
+    pip_step_s: float = 1.0
+    pip_iterations: int = 12
+    assess_delay_s: float = 2.0
+    max_track_age_s: float = 10.0
+    min_pk: float = 0.05
+    asset_weight: float = 10.0
+    tti_ref_s: float = 60.0
+    impact_horizon_s: float = 900.0
+    impact_step_s: float = 5.0
+    flyout_dt_s: float = 0.02
+    flush_margin_s: float = 10.0
+    truth_gate_m: float = 20_000.0
+    t_start_s: float | None = None
+    t_end_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.doctrine not in ("salvo", "shoot_look_shoot"):
+            raise ValueError(f"fire_control.doctrine = {self.doctrine!r}: allowed values are "
+                             "'salvo', 'shoot_look_shoot'")
+        if self.motion_model not in ("ncv", "ballistic"):
+            raise ValueError(f"fire_control.motion_model = {self.motion_model!r}: allowed "
+                             "values are 'ncv', 'ballistic'")
+        for name in ("cadence_s", "pip_step_s", "impact_horizon_s", "impact_step_s",
+                     "flyout_dt_s", "tti_ref_s"):
+            value = getattr(self, name)
+            if not value > 0.0:
+                raise ValueError(f"fire_control.{name} = {value!r}: must be > 0")
+        for name in ("assess_delay_s", "max_track_age_s", "flush_margin_s", "truth_gate_m",
+                     "asset_weight"):
+            value = getattr(self, name)
+            if not value >= 0.0:
+                raise ValueError(f"fire_control.{name} = {value!r}: must be >= 0")
+        if not 0.0 <= self.min_pk <= 1.0:
+            raise ValueError(f"fire_control.min_pk = {self.min_pk!r}: must be in [0, 1]")
+        if self.pip_iterations < 0:
+            raise ValueError(f"fire_control.pip_iterations = {self.pip_iterations!r}: "
+                             "must be >= 0")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tracks
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrackColumns:
+    """Track history as columns, sorted by (track id, time).
+
+    Attributes:
+        t_s: ``(R,)`` time of each row, s.
+        track_id: ``(R,)`` int64.
+        state: ``(R, 6)`` ECEF estimate.
+        cov: ``(R, 6, 6)`` its covariance.
+        status: ``(R,)`` int8 codes into :data:`TRACK_STATUS`.
+        truth_idx: ``(R,)`` threat index of the track for scoring (−1: none), or None.
+    """
+
+    t_s: NDArray
+    track_id: NDArray
+    state: NDArray
+    cov: NDArray
+    status: NDArray
+    truth_idx: NDArray | None = None
+
+    @classmethod
+    def from_any(cls, tracks: Any) -> TrackColumns:
+        """From a mapping or an object (e.g. :class:`hdsim.tracking.TrackHistory`) with the
+        columns ``t_s, track_id, state, cov, status`` (status strings or codes) and
+        optionally ``truth_idx``."""
+        if isinstance(tracks, TrackColumns):
+            return tracks
+
+        def get(name: str, default: Any = None) -> Any:
+            if isinstance(tracks, Mapping):
+                return tracks.get(name, default)
+            return getattr(tracks, name, default)
+
+        t = np.asarray(get("t_s"), float).reshape(-1)
+        n = t.size
+        tid = np.asarray(get("track_id")).astype(np.int64).reshape(n)
+        state = np.asarray(get("state"), float).reshape(n, 6)
+        cov = np.asarray(get("cov"), float).reshape(n, 6, 6)
+        status = np.asarray(get("status"))
+        if status.dtype.kind in "iu":
+            codes = status.astype(np.int8)
+        else:
+            lut = {name: i for i, name in enumerate(TRACK_STATUS)}
+            bad = [s for s in np.unique(status.astype(str)) if s not in lut]
+            if bad:
+                raise ValueError(f"tracks.status = {bad[0]!r}: allowed values are "
+                                 f"{', '.join(TRACK_STATUS)}")
+            codes = np.array([lut[s] for s in status.astype(str)], np.int8).reshape(n)
+        truth = get("truth_idx")
+        truth = None if truth is None else np.asarray(truth).astype(np.int64).reshape(n)
+        order = np.lexsort((t, tid))
+        return cls(t[order], tid[order], state[order], cov[order], codes[order],
+                   None if truth is None else truth[order])
+
+    def __len__(self) -> int:
+        return int(self.t_s.size)
+
+
+def latest_rows(tracks: TrackColumns, t_s: float, max_age_s: float = np.inf) -> NDArray:
+    """Indices of the latest row of each track at time ``t_s`` (rows at or before it), for
+    tracks not deleted and not older than ``max_age_s``."""
+    idx = np.flatnonzero(tracks.t_s <= t_s)
+    if idx.size == 0:
+        return idx
+    ids = tracks.track_id[idx]
+    last = idx[np.r_[ids[1:] != ids[:-1], True]]
+    keep = (tracks.status[last] != _DELETED) & (t_s - tracks.t_s[last] <= max_age_s)
+    return last[keep]
+
+
+def position_sigma_m(cov: ArrayLike) -> NDArray:
+    """1-σ position error ``sqrt(trace P_pos)`` of covariances ``(..., 6, 6)``, m."""
+    c = np.asarray(cov, float)
+    return np.sqrt(np.trace(c[..., :3, :3], axis1=-2, axis2=-1))
+
+
+def predicted_position_sigma_m(cov: ArrayLike, dt_s: ArrayLike) -> NDArray:
+    """``sqrt(trace P_pos(τ))`` with ``P(τ) = F P Fᵀ`` of constant velocity (no process noise),
+    ``cov (..., 6, 6)``, ``dt_s`` broadcast against ``(...)``, m."""
+    c = np.asarray(cov, float)
+    tau = np.asarray(dt_s, float)
+    tr_pp = np.trace(c[..., :3, :3], axis1=-2, axis2=-1)
+    tr_pv = np.trace(c[..., :3, 3:], axis1=-2, axis2=-1)
+    tr_vv = np.trace(c[..., 3:, 3:], axis1=-2, axis2=-1)
+    return np.sqrt(np.maximum(tr_pp + 2.0 * tau * tr_pv + tau * tau * tr_vv, 0.0))
+
+
+def engageable(status: ArrayLike, cov: ArrayLike, sigma_threshold_m: ArrayLike) -> NDArray:
+    """Track is confirmed and its ``sqrt(trace P_pos)`` is at most the threshold.
+
+    ``status (n,)`` codes or names, ``cov (n, 6, 6)``; ``sigma_threshold_m`` broadcast against
+    ``(n,)`` (e.g. ``(W, 1)`` for a weapons × tracks mask).
+    """
+    st = np.asarray(status)
+    conf = (st == _CONFIRMED) if st.dtype.kind in "iu" else (st.astype(str) == "confirmed")
+    return conf & (position_sigma_m(cov) <= np.asarray(sigma_threshold_m, float))
+
+
+# ---------------------------------------------------------------------------------------------
+# Track prediction
+# ---------------------------------------------------------------------------------------------
+
+
+def _free_fall(x: NDArray, earth: EarthModel) -> NDArray:
+    pos, vel = x[..., :3], x[..., 3:]
+    a = gravity_ecef(pos, earth.mu, earth.j2, earth.r_eq_m)
+    if earth.rotation:
+        w = np.array([0.0, 0.0, earth.omega_radps])
+        a = a - 2.0 * np.cross(w, vel) - np.cross(w, np.cross(w, pos))
+    return np.concatenate([vel, a], axis=-1)
+
+
+def _rk4(x: NDArray, h: NDArray, earth: EarthModel) -> NDArray:
+    h = h[..., None]
+    k1 = _free_fall(x, earth)
+    k2 = _free_fall(x + 0.5 * h * k1, earth)
+    k3 = _free_fall(x + 0.5 * h * k2, earth)
+    k4 = _free_fall(x + h * k3, earth)
+    return x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+
+def predict_states(
+    state: ArrayLike,
+    t0_s: ArrayLike,
+    t_grid_s: ArrayLike,
+    model: Literal["ncv", "ballistic"],
+    earth: EarthModel,
+    max_step_s: float = 1.0,
+) -> NDArray:
+    """Predict track states ``(n, 6)`` known at ``t0_s (n,)`` to the times ``t_grid_s (K,)``.
+
+    ``ncv``: ``p + v (t − t0)``; ``ballistic``: free fall in the rotating ECEF frame (gravity
+    point mass + J2 of the Earth model, Coriolis, centrifugal), classical RK4 with steps of at
+    most ``max_step_s``.  Rows from the first node below the ground (altitude < 0) on are NaN.
+
+    Returns:
+        ``(n, K, 6)`` ECEF states.
+    """
+    x0 = np.atleast_2d(np.asarray(state, float))
+    n = len(x0)
+    t0 = np.broadcast_to(np.asarray(t0_s, float), (n,))
+    tg = np.atleast_1d(np.asarray(t_grid_s, float))
+    if model == "ncv":
+        dt = tg[None, :] - t0[:, None]
+        out = np.concatenate([x0[:, None, :3] + dt[..., None] * x0[:, None, 3:],
+                              np.broadcast_to(x0[:, None, 3:], (n, tg.size, 3))], axis=-1)
+    elif model == "ballistic":
+        out = np.empty((n, tg.size, 6))
+        x = x0.copy()
+        t_prev = t0
+        for k in range(tg.size):
+            span = tg[k] - t_prev
+            nsub = max(1, int(np.ceil(np.max(np.abs(span), initial=0.0) / max_step_s)))
+            h = span / nsub
+            for _ in range(nsub):
+                x = _rk4(x, h, earth)
+            out[:, k] = x
+            t_prev = np.full(n, tg[k])
+    else:
+        raise ValueError(f"model = {model!r}: allowed values are 'ncv', 'ballistic'")
+    if out.size:
+        _, _, alt = ecef_to_geodetic(out[..., :3], earth.ellipsoid)
+        below = np.logical_or.accumulate(~(alt >= 0.0), axis=1)
+        out[below] = np.nan
+    return out
+
+
+def predict_impact(
+    state: ArrayLike,
+    t0_s: ArrayLike,
+    model: Literal["ncv", "ballistic"],
+    earth: EarthModel,
+    horizon_s: float = 900.0,
+    step_s: float = 5.0,
+) -> tuple[NDArray, NDArray]:
+    """Predicted ground impact (altitude 0) of tracks: time ``(n,)`` (s, inf when none within
+    the horizon) and ECEF point ``(n, 3)`` (NaN when none); the crossing is interpolated
+    linearly in altitude between prediction nodes."""
+    x0 = np.atleast_2d(np.asarray(state, float))
+    n = len(x0)
+    t0 = np.broadcast_to(np.asarray(t0_s, float), (n,))
+    taus = np.arange(0.0, horizon_s + 0.5 * step_s, step_s)
+    t_imp = np.full(n, np.inf)
+    p_imp = np.full((n, 3), np.nan)
+    if n == 0:
+        return t_imp, p_imp
+    # common relative grid: predict each track from its own t0 (t_grid relative per track)
+    xs = np.empty((n, taus.size, 6))
+    if model == "ncv":
+        xs[..., :3] = x0[:, None, :3] + taus[None, :, None] * x0[:, None, 3:]
+        xs[..., 3:] = x0[:, None, 3:]
+    else:
+        x = x0.copy()
+        xs[:, 0] = x
+        for k in range(1, taus.size):
+            x = _rk4(x, np.full(n, step_s), earth)
+            xs[:, k] = x
+    _, _, alt = ecef_to_geodetic(xs[..., :3], earth.ellipsoid)
+    below = ~(alt >= 0.0)
+    has = below.any(axis=1) & ~below[:, 0]
+    rows = np.flatnonzero(has)
+    k = np.argmax(below[rows], axis=1)
+    h0, h1 = alt[rows, k - 1], alt[rows, k]
+    s = np.where(np.isfinite(h1), h0 / np.where(h0 - h1 != 0.0, h0 - h1, 1.0), 0.0)
+    s = np.clip(s, 0.0, 1.0)
+    p1 = np.where(np.isfinite(xs[rows, k, :3]), xs[rows, k, :3], xs[rows, k - 1, :3])
+    p_imp[rows] = xs[rows, k - 1, :3] + s[:, None] * (p1 - xs[rows, k - 1, :3])
+    t_imp[rows] = t0[rows] + taus[k - 1] + s * step_s
+    return t_imp, p_imp
+
+
+# ---------------------------------------------------------------------------------------------
+# Predicted intercept point
+# ---------------------------------------------------------------------------------------------
+
+TofFn = Callable[[NDArray], NDArray]
+"""``f(pos_ecef (..., 3)) -> tof_s (...)``: a weapon's time of flight to points, NaN where the
+point is out of its envelope."""
+
+
+def weapon_tof_fn(weapon: Weapon, table: FlyoutTable, earth: EarthModel) -> TofFn:
+    """The weapon's time of flight from its fly-out table, NaN outside its feasibility window
+    (intercept altitude window, ``max_range_m``, ``max_tof_s``)."""
+    ell = earth.ellipsoid
+
+    def tof(pos: NDArray) -> NDArray:
+        r, h, _ = site_range_alt(pos, weapon.site_lat_rad, weapon.site_lon_rad,
+                                 weapon.site_alt_m, ell)
+        t = table.lookup(r, h)[0]
+        ok = ((h >= weapon.min_intercept_alt_m) & (h <= weapon.max_intercept_alt_m)
+              & (r <= weapon.max_range_m) & (t <= weapon.max_tof_s))
+        return np.where(ok, t, np.nan)
+    return tof
+
+
+@dataclass(frozen=True)
+class InterceptSolution:
+    """Earliest intercepts, arrays ``(n_tracks, n_launchers)``.
+
+    Attributes:
+        t_intercept_s: intercept time (NaN: no feasible intercept), s.
+        tof_s: the weapon's time of flight to the PIP, s.
+        pip: ``(n, W, 6)`` predicted target state at the intercept (the PIP), ECEF.
+        feasible: whether an intercept was found.
+    """
+
+    t_intercept_s: NDArray
+    tof_s: NDArray
+    pip: NDArray
+    feasible: NDArray
+
+
+def _eval_grid(t_grid: NDArray, states: NDArray, t: NDArray) -> NDArray:
+    """Track states ``(n, W, 6)`` at times ``t (n, W)`` from grid states ``(n, K, 6)``: cubic
+    Hermite in position (from positions and velocities), linear in velocity."""
+    k = np.clip(np.searchsorted(t_grid, t, side="right") - 1, 0, t_grid.size - 2)
+    rows = np.arange(states.shape[0])[:, None]
+    x0, x1 = states[rows, k], states[rows, k + 1]
+    t0, t1 = t_grid[k], t_grid[k + 1]
+    pos = hermite(t0, t1, x0[..., :3], x1[..., :3], x0[..., 3:], x1[..., 3:], t)
+    s = ((t - t0) / (t1 - t0))[..., None]
+    vel = x0[..., 3:] + s * (x1[..., 3:] - x0[..., 3:])
+    return np.concatenate([pos, vel], axis=-1)
+
+
+def solve_intercepts(
+    t_grid_s: ArrayLike,
+    states: ArrayLike,
+    t_launch_s: ArrayLike,
+    tof_fns: Sequence[TofFn],
+    iterations: int = 12,
+) -> InterceptSolution:
+    """Earliest ``t_i ≥ t_launch`` with ``tof(PIP(t_i)) = t_i − t_launch`` for every track and
+    launcher (see the module doc for the method).
+
+    Args:
+        t_grid_s: ``(K,)`` increasing prediction times, s (K ≥ 2).
+        states: ``(n, K, 6)`` predicted track states on the grid (NaN: not predicted).
+        t_launch_s: ``(W,)`` launch time of each launcher (weapon or salvo slot), s.
+        tof_fns: one time-of-flight function per launcher (:data:`TofFn`).
+        iterations: Illinois refinement iterations.
+    """
+    tg = np.asarray(t_grid_s, float)
+    xs = np.asarray(states, float)
+    tl = np.atleast_1d(np.asarray(t_launch_s, float))
+    n, n_w, n_k = xs.shape[0], tl.size, tg.size
+    if len(tof_fns) != n_w:
+        raise ValueError(f"tof_fns: {len(tof_fns)} given for {n_w} launch times")
+    tof = np.full((n, n_w, n_k), np.nan)
+    for w, fn in enumerate(tof_fns):
+        tof[:, w] = fn(xs[..., :3])
+    with np.errstate(invalid="ignore"):
+        g = tof - (tg[None, None, :] - tl[None, :, None])
+        hit = np.isfinite(g) & (g <= 0.0)
+    feasible = hit.any(axis=-1)
+    j = np.argmax(hit, axis=-1)
+    jm = np.maximum(j - 1, 0)
+    g_prev = np.take_along_axis(g, jm[..., None], -1)[..., 0]
+    g_hit = np.take_along_axis(g, j[..., None], -1)[..., 0]
+    bracket = feasible & (j > 0) & np.isfinite(g_prev)
+    a, b = tg[jm], tg[j]
+    ga, gb = np.where(bracket, g_prev, 1.0), np.where(feasible, g_hit, -1.0)
+
+    def g_at(t: NDArray) -> NDArray:
+        st = _eval_grid(tg, xs, t)
+        out = np.empty(t.shape)
+        for w, fn in enumerate(tof_fns):
+            out[:, w] = fn(st[:, w, :3]) - (t[:, w] - tl[w])
+        return out
+
+    side = np.zeros((n, n_w), np.int8)
+    if bracket.any():
+        for _ in range(iterations):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                c = b - gb * (b - a) / (gb - ga)
+            c = np.where(bracket & np.isfinite(c), np.clip(c, a, b), b)
+            gc = g_at(c)
+            gc = np.where(np.isfinite(gc), gc, np.abs(ga))  # unreachable: treat as too late
+            left = bracket & (gc <= 0.0)   # new point is a feasible end: replaces b
+            right = bracket & (gc > 0.0)
+            ga = np.where(left & (side == -1), 0.5 * ga, ga)
+            gb = np.where(right & (side == 1), 0.5 * gb, gb)
+            b, gb = np.where(left, c, b), np.where(left, gc, gb)
+            a, ga = np.where(right, c, a), np.where(right, gc, ga)
+            side = np.where(left, -1, np.where(right, 1, side)).astype(np.int8)
+    t_int = np.where(feasible, b, np.nan)
+    pip = _eval_grid(tg, xs, np.where(feasible, t_int, tg[0]))
+    pip[~feasible] = np.nan
+    tof_i = np.full((n, n_w), np.nan)
+    for w, fn in enumerate(tof_fns):
+        tof_i[:, w] = fn(pip[:, w, :3])
+    feasible = feasible & np.isfinite(tof_i)
+    t_int = np.where(feasible, t_int, np.nan)
+    return InterceptSolution(t_int, np.where(feasible, tof_i, np.nan), pip, feasible)
+
+
+# ---------------------------------------------------------------------------------------------
+# Kill probability, priority, assignment
+# ---------------------------------------------------------------------------------------------
+
+
+def expected_pk(weapon: Weapon, sigma_pos_m: ArrayLike) -> NDArray:
+    """Expected single-shot Pk of a weapon's shot at a track whose ``sqrt(trace P_pos)`` at
+    the intercept is ``sigma_pos_m`` (see the module doc)."""
+    sig2 = np.asarray(sigma_pos_m, float) ** 2 / 3.0  # per axis
+    km = weapon.kill_model
+    if weapon.homing:
+        sm2 = np.full_like(sig2, weapon.homing_miss_sigma_m**2)
+        with np.errstate(divide="ignore"):
+            p_acq = 1.0 - np.exp(-weapon.basket_m**2 / (2.0 * np.maximum(sig2, 1e-300)))
+    else:
+        sm2 = sig2 + weapon.dispersion_sigma_m**2
+        p_acq = np.ones_like(sig2)
+    sm2 = np.maximum(sm2, 1e-300)
+    if km.kind == "lethal_radius":
+        pk = km.pk_max * (1.0 - np.exp(-km.lethal_radius_m**2 / (2.0 * sm2)))
+    else:
+        pk = km.pk_max * km.sigma_m**2 / (km.sigma_m**2 + sm2)
+    return p_acq * pk
+
+
+def threat_priority(
+    t_impact_s: ArrayLike,
+    impact_ecef: ArrayLike,
+    t_now_s: float,
+    assets: Sequence[DefendedAsset],
+    earth: EarthModel,
+    asset_weight: float = 10.0,
+    tti_ref_s: float = 60.0,
+) -> NDArray:
+    """Threat priority ``w_asset (1 + τ_ref/(τ_ref + tti))`` (see the module doc), ``(n,)``."""
+    tti = np.maximum(np.asarray(t_impact_s, float) - t_now_s, 0.0)
+    urgency = 1.0 + np.where(np.isfinite(tti), tti_ref_s / (tti_ref_s + tti), 0.0)
+    w = np.ones_like(urgency)
+    p = np.atleast_2d(np.asarray(impact_ecef, float))
+    if assets and p.size:
+        d = _ground_distance(p, assets, earth)
+        radius = np.array([a.radius_m for a in assets])
+        inside = (d <= radius[None, :]).any(axis=1)
+        w = np.where(inside, asset_weight, 1.0)
+    return w * urgency
+
+
+def _ground_distance(pos: NDArray, assets: Sequence[DefendedAsset], earth: EarthModel
+                     ) -> NDArray:
+    """``a θ`` between points ``(n, 3)`` and assets, ``(n, A)`` (NaN for NaN points), m."""
+    ell = earth.ellipsoid
+    ap = geodetic_to_ecef(np.array([a.lat_rad for a in assets]),
+                          np.array([a.lon_rad for a in assets]), 0.0, ell)
+    with np.errstate(invalid="ignore"):
+        u = pos / np.linalg.norm(pos, axis=-1, keepdims=True)
+        v = ap / np.linalg.norm(ap, axis=-1, keepdims=True)
+        cross = np.linalg.norm(np.cross(u[:, None], v[None]), axis=-1)
+        return ell.a_m * np.arctan2(cross, u @ v.T)
+
+
+def assign_weapons(pk: ArrayLike, value: ArrayLike, min_pk: float = 0.0
+                   ) -> tuple[NDArray, NDArray]:
+    """Optimal one-to-one weapon-target assignment maximizing ``Σ value_t pk_wt``.
+
+    Args:
+        pk: ``(W, T)`` kill probability of weapon w's engagement of target t (0 or NaN:
+            infeasible).
+        value: ``(T,)`` target values (priorities).
+        min_pk: pairs below this Pk are not assigned.
+
+    Returns:
+        ``(weapon_idx, target_idx)``: the assigned pairs (each weapon and target at most once),
+        sorted by weapon; pairs of zero value are dropped.  Solved exactly by
+        ``scipy.optimize.linear_sum_assignment``.
+    """
+    p = np.nan_to_num(np.asarray(pk, float), nan=0.0)
+    p = np.where(p >= min_pk, p, 0.0)
+    benefit = p * np.asarray(value, float)[None, :]
+    if benefit.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    w, t = linear_sum_assignment(benefit, maximize=True)
+    keep = benefit[w, t] > 0.0
+    return w[keep].astype(np.int64), t[keep].astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# One decision
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FireOrders:
+    """Shots ordered at one decision, one row per shot.
+
+    Attributes:
+        weapon_idx: ``(m,)`` index into the weapons.
+        row: ``(m,)`` track row the decision used.
+        track_id: ``(m,)``.
+        t_launch_s: ``(m,)`` launch time, s.
+        t_intercept_s: ``(m,)`` predicted intercept time, s.
+        pip: ``(m, 6)`` predicted intercept point (target state), ECEF.
+        pk: ``(m,)`` expected single-shot Pk.
+        value: ``(m,)`` priority of the target.
+    """
+
+    weapon_idx: NDArray
+    row: NDArray
+    track_id: NDArray
+    t_launch_s: NDArray
+    t_intercept_s: NDArray
+    pip: NDArray
+    pk: NDArray
+    value: NDArray
+
+    def __len__(self) -> int:
+        return int(self.weapon_idx.size)
+
+
+def _empty_orders() -> FireOrders:
+    e = np.empty(0)
+    i = np.empty(0, np.int64)
+    return FireOrders(i, i, i, e, e, np.empty((0, 6)), e, e)
+
+
+def plan_shots(
+    t_s: float,
+    tracks: TrackColumns,
+    rows: NDArray,
+    candidate: NDArray,
+    weapons: Sequence[Weapon],
+    tables: Sequence[FlyoutTable],
+    rounds: NDArray,
+    config: FireControlConfig,
+    earth: EarthModel,
+    assets: Sequence[DefendedAsset] = (),
+) -> FireOrders:
+    """One fire-control decision at time ``t_s`` from the track rows ``rows``.
+
+    Args:
+        t_s: decision time, s.
+        tracks: the track history.
+        rows: ``(n,)`` latest row of each live track (:func:`latest_rows`).
+        candidate: ``(W, n)`` bool: weapon w may engage track i (ready, track not blocked);
+            engageability (status, σ) is applied here.
+        weapons, tables: the weapons and their fly-out tables.
+        rounds: ``(W,)`` rounds left.
+        config: fire-control settings.
+        earth: Earth model.
+        assets: defended assets (threat priority).
+    """
+    n, n_w = rows.size, len(weapons)
+    if n == 0 or n_w == 0:
+        return _empty_orders()
+    status, cov = tracks.status[rows], tracks.cov[rows]
+    thr = np.array([w.sigma_threshold_m for w in weapons])
+    ok = candidate & engageable(status[None, :], cov[None], thr[:, None]) \
+        & (np.asarray(rounds) > 0)[:, None]
+    if not ok.any():
+        return _empty_orders()
+    sel = np.flatnonzero(ok.any(axis=0))
+    rows_s, ok_s = rows[sel], ok[:, sel]
+    state, t_row = tracks.state[rows_s], tracks.t_s[rows_s]
+
+    # launchers: (weapon, salvo slot)
+    k_shots = np.array([min(w.salvo_size if config.doctrine == "salvo" else 1, int(r))
+                        for w, r in zip(weapons, rounds, strict=True)])
+    lw, ls = [], []
+    for w, k in enumerate(k_shots):
+        for s in range(max(k, 1)):
+            lw.append(w)
+            ls.append(s)
+    lw_a, ls_a = np.array(lw), np.array(ls)
+    t_launch = np.array([t_s + weapons[w].launch_delay_s + s * weapons[w].salvo_interval_s
+                         for w, s in zip(lw, ls, strict=True)])
+    fns = [weapon_tof_fn(weapons[w], tables[w], earth) for w in range(n_w)]
+    max_tof = np.array([min(tables[w].max_tof_s, weapons[w].max_tof_s) for w in lw])
+    horizon = float(np.max(t_launch + max_tof) - t_s)
+    step = config.pip_step_s
+    t_grid = t_s + np.arange(0.0, horizon + step, step)
+    xs = predict_states(state, t_row, t_grid, config.motion_model, earth, max_step_s=step)
+    sol = solve_intercepts(t_grid, xs, t_launch, [fns[w] for w in lw],
+                           iterations=config.pip_iterations)
+
+    # expected Pk of slot 0 of each weapon, salvo Pk for the assignment
+    first = np.flatnonzero(ls_a == 0)
+    sig = predicted_position_sigma_m(cov[sel][:, None], sol.t_intercept_s[:, first]
+                                     - t_row[:, None])
+    pk1 = np.stack([expected_pk(weapons[lw_a[f]], sig[:, i]) for i, f in enumerate(first)])
+    pk1 = np.where(sol.feasible[:, first].T & ok_s, pk1, 0.0)            # (W, n_sel)
+    pk_salvo = 1.0 - (1.0 - pk1) ** np.maximum(k_shots, 1)[:, None]
+    t_imp, p_imp = predict_impact(state, t_row, config.motion_model, earth,
+                                  config.impact_horizon_s, config.impact_step_s)
+    value = threat_priority(t_imp, p_imp, t_s, assets, earth, config.asset_weight,
+                            config.tti_ref_s)
+    wi, ti = assign_weapons(pk_salvo, value, config.min_pk)
+
+    out: dict[str, list] = {k: [] for k in ("w", "row", "tl", "ti", "pip", "pk", "v")}
+    for w, t in zip(wi, ti, strict=True):
+        for li in np.flatnonzero(lw_a == w):
+            if not sol.feasible[t, li]:
+                continue
+            out["w"].append(w)
+            out["row"].append(rows_s[t])
+            out["tl"].append(t_launch[li])
+            out["ti"].append(sol.t_intercept_s[t, li])
+            out["pip"].append(sol.pip[t, li])
+            out["pk"].append(pk1[w, t])
+            out["v"].append(value[t])
+    if not out["w"]:
+        return _empty_orders()
+    row_a = np.array(out["row"], np.int64)
+    return FireOrders(np.array(out["w"], np.int64), row_a, tracks.track_id[row_a],
+                      np.array(out["tl"]), np.array(out["ti"]), np.array(out["pip"]),
+                      np.array(out["pk"]), np.array(out["v"]))
