@@ -1,6 +1,7 @@
 """The ``hdsim`` command line (typer).
 
-Commands: ``validate FILE``, ``run FILE --out DIR``, ``coverage FILE --out DIR``, ``version``.
+Commands: ``validate FILE``, ``run FILE --out DIR``, ``coverage FILE --out DIR``,
+``report RUN_DIR [--out FILE]``, ``version``.
 A bad scenario or any ``ValueError`` at the edge prints a red message on stderr and exits with
 code 2, without a traceback. The heavy packages (the run loop, coverage) are imported inside the
 commands, so ``hdsim validate`` and ``hdsim --help`` start fast.
@@ -134,6 +135,28 @@ def coverage(file: FileArg, out: OutOpt) -> None:
     except ValueError as exc:
         raise _fail(str(exc)) from None
     _out_console().print(Text(f"Coverage of {scenario.name} written to {out}"))
+
+
+@app.command()
+def report(
+    run_dir: Annotated[
+        Path,
+        typer.Argument(help="Result folder written by `hdsim run`.", metavar="RUN_DIR",
+                       show_default=False),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="HTML file to write (default: RUN_DIR/report.html).",
+                     show_default=False),
+    ] = None,
+) -> None:
+    """Write a self-contained HTML report (summary tables and plots) of a run's result folder."""
+    write_report = _entry_point("hdsim.viz.report", "write_report", "report")
+    try:
+        path = write_report(run_dir, out)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _out_console().print(Text(str(path)))
 
 
 @app.command()
