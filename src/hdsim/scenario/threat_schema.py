@@ -69,12 +69,21 @@ def _check_preset(v: str | VehicleConfig) -> None:
                             "or {mass_kg, reference_area_m2, cd, cl}")
 
 
+_BURN_TIME_DESC = (
+    "Boost burn time, s. Default 0: instantaneous burnout above the launch point at "
+    "launch_time_s (no boost flown). > 0: lift-off from the launch point at launch_time_s, "
+    "boost phase flown (phase 'boost'), burnout burn_time_s later, downrange along the launch "
+    "azimuth by the ground range of an ideal gravity turn (hdsim.threats.boost).")
+
+
 class BallisticBurnout(ConfigModel):
-    """Instantaneous boost: the Earth-relative state at burnout, heading at the target.
+    """The Earth-relative state at burnout, heading at the target, reached instantaneously
+    (``burn_time_s: 0``) or after a flown boost phase (``burn_time_s > 0``).
 
     ``aim: fixed`` (speed and flight-path angle given; range follows from physics),
     ``minimum_energy`` (speed and angle solved), ``lofted``/``depressed`` (speed given, angle
     solved).  Default: ``fixed`` when both speed and angle are given, else ``minimum_energy``.
+    The aim accounts for the boost: the free flight starts downrange of the launch point.
     """
 
     aim: Literal["fixed", "minimum_energy", "lofted", "depressed"] | None = Field(
@@ -84,9 +93,14 @@ class BallisticBurnout(ConfigModel):
         None, gt=0.0, lt=90.0, description="Flight-path angle above the horizontal, deg.")
     altitude_m: float = Field(0.0, ge=0.0, le=500_000.0,
                               description="Burnout altitude above the launch site, m. Default 0.")
+    burn_time_s: float = Field(0.0, ge=0.0, le=600.0, description=_BURN_TIME_DESC)
 
     @model_validator(mode="after")
     def _consistent(self) -> BallisticBurnout:
+        if self.burn_time_s > 0.0 and self.altitude_m <= 0.0:
+            raise located_error(("altitude_m",), self.altitude_m,
+                                "must be > 0 when burn_time_s > 0 (the boost climbs to it); "
+                                "a real booster burns out 30-80 km up")
         aim = self.resolved_aim
         if aim == "fixed" and (self.speed_mps is None or self.flight_path_deg is None):
             missing = "speed_mps" if self.speed_mps is None else "flight_path_deg"
@@ -110,13 +124,15 @@ class BallisticBurnout(ConfigModel):
 
 
 class GlideBurnout(ConfigModel):
-    """The boost-glide vehicle's state at burnout, above the launch point, heading at the
-    target (the boost itself is not flown)."""
+    """The boost-glide vehicle's state at burnout, heading at the target: above the launch
+    point at launch time (``burn_time_s: 0``, the boost not flown), or after a flown boost
+    phase downrange of it (``burn_time_s > 0``)."""
 
     speed_mps: float = Field(gt=0.0, lt=11_000.0, description="Burnout speed, m/s.")
     altitude_m: float = Field(gt=0.0, le=300_000.0, description="Burnout altitude, m.")
     flight_path_deg: float = Field(0.0, gt=-45.0, lt=89.0,
                                    description="Flight-path angle, deg. Default 0.")
+    burn_time_s: float = Field(0.0, ge=0.0, le=600.0, description=_BURN_TIME_DESC)
 
 
 class BankReversals(ConfigModel):
@@ -233,7 +249,7 @@ class BallisticThreat(_ThreatBase):
             burnout_speed_mps=b.speed_mps,
             burnout_flight_path_rad=None if b.flight_path_deg is None
             else float(np.radians(b.flight_path_deg)),
-            burnout_alt_m=b.altitude_m, **self._common())
+            burnout_alt_m=b.altitude_m, burn_time_s=b.burn_time_s, **self._common())
 
 
 class BoostGlideThreat(_ThreatBase):
@@ -260,6 +276,7 @@ class BoostGlideThreat(_ThreatBase):
             kind="boost_glide", vehicle=_build_vehicle(self.vehicle),
             burnout_speed_mps=self.burnout.speed_mps, burnout_alt_m=self.burnout.altitude_m,
             burnout_flight_path_rad=float(np.radians(self.burnout.flight_path_deg)),
+            burn_time_s=self.burnout.burn_time_s,
             guidance=g.guidance, bank_rad=float(np.radians(g.bank_deg)),
             end_speed_mps=g.end_speed_mps, **kw, **self._common())
 

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from hdsim.earth import G0_MPS2, EarthModel, ecef_to_geodetic, geodetic_to_ecef
 from hdsim.threats.ballistic import flight_path_for_range_rad, max_range_rad, minimum_energy
+from hdsim.threats.boost import R_MEAN_M, BoostDipError, boost_ground_range_m, prepend_boost
 from hdsim.threats.flight import (
     MODE_BALLISTIC,
     MODE_CRUISE,
@@ -55,6 +56,11 @@ class ThreatSpec:
     flight-path angle; ``minimum_energy``: none; ``lofted``/``depressed``: speed).  Boost-glide:
     burnout speed/altitude/flight-path angle, ``guidance`` (``to_target`` or ``none``), open-loop
     ``bank_rad``, maneuvers.  Cruise: ``cruise_mach``, ``cruise_alt_m``.
+
+    ``burn_time_s`` (ballistic, boost-glide): 0 (default) = instantaneous burnout above the
+    launch point at ``launch_time_s``, no boost flown; > 0 = lift-off from the launch point at
+    ``launch_time_s``, burnout ``burn_time_s`` later at a boost ground range downrange along the
+    launch azimuth (:mod:`hdsim.threats.boost`).  Aimed ballistic threats account for it.
     """
 
     threat_id: str
@@ -72,6 +78,7 @@ class ThreatSpec:
     burnout_speed_mps: float | None = None
     burnout_flight_path_rad: float | None = None
     burnout_alt_m: float = 0.0
+    burn_time_s: float = 0.0
     # glide
     guidance: Literal["to_target", "none"] = "to_target"
     bank_rad: float = 0.0
@@ -136,7 +143,20 @@ def _batch_for(specs: Sequence[ThreatSpec], earth: EarthModel,
         else:
             mode[j] = MODE_CRUISE
             alt0[j] = s.launch_alt_m
-    state0 = launch_state(lat, lon, alt0, speeds, gammas, azimuths, ell)
+    # Boost: burnout a boost ground range downrange of the launch point along the launch
+    # azimuth, heading along the same great circle (the final bearing of the arc), burn_time_s
+    # after launch.  Threats without a boost keep the launch point and azimuth untouched.
+    tb = f([s.burn_time_s if s.kind != "cruise" else 0.0 for s in specs])
+    blat, blon, baz = lat, lon, azimuths
+    if np.any(tb > 0.0):
+        ang = boost_ground_range_m(speeds, gammas, tb) / R_MEAN_M
+        moved = ang > 1e-12
+        la, lo = destination(lat, lon, azimuths, ang)
+        fwd = np.mod(initial_bearing_rad(la, lo, lat, lon) + np.pi, 2.0 * np.pi)
+        blat = np.where(moved, la, lat)
+        blon = np.where(moved, lo, lon)
+        baz = np.where(moved, fwd, azimuths)
+    state0 = launch_state(blat, blon, alt0, speeds, gammas, baz, ell)
     target = geodetic_to_ecef(tlat, tlon, talt, ell)
     veh = [s.vehicle for s in specs]
     # Crossrange waypoint: a point off the launch-target great circle.
@@ -157,7 +177,7 @@ def _batch_for(specs: Sequence[ThreatSpec], earth: EarthModel,
     return FlightBatch(
         ids=[s.threat_id for s in specs],
         kinds=kinds,
-        t0_s=f([s.launch_time_s for s in specs]),
+        t0_s=f([s.launch_time_s for s in specs]) + tb,
         state0=state0,
         mode=mode,
         mass_kg=f([v.mass_kg for v in veh]),
@@ -201,22 +221,28 @@ def _initial_controls(specs: Sequence[ThreatSpec], earth: EarthModel
             spd[j] = s.burnout_speed_mps or 0.0
             continue
         r = earth.ellipsoid.a_m + s.burnout_alt_m + s.launch_alt_m
-        psi = s.range_m / 6_371_000.0
-        if s.aim == "minimum_energy":
-            nu, gam[j] = minimum_energy(psi)
-            spd[j] = np.sqrt(nu * earth.mu / r)
-        else:
-            v = float(s.burnout_speed_mps or 0.0)
-            nu = v * v * r / earth.mu
-            g = flight_path_for_range_rad(nu, psi, lofted=(s.aim == "lofted"))
-            if not np.isfinite(g):
-                reach = max_range_rad(nu) * 6_371_000.0 / 1000.0 if nu < 1 else float("inf")
-                raise OutOfReachError(
-                    f"threats[{s.threat_id}].target: {s.range_m / 1000:.0f} km from launch is "
-                    f"out of reach at burnout speed {v:.0f} m/s (the most a {v:.0f} m/s burnout "
-                    f"reaches in vacuum is about {reach:.0f} km); raise burnout.speed_mps or "
-                    f"move the target")
-            gam[j], spd[j] = g, v
+        # With a boost, the free flight starts a boost ground range downrange, which depends
+        # on the burnout speed and angle: two passes (the first on the full range).
+        d_b = 0.0
+        for _pass in range(2 if s.burn_time_s > 0.0 else 1):
+            psi = (s.range_m if d_b == 0.0 else max(s.range_m - d_b, 1_000.0)) / 6_371_000.0
+            if s.aim == "minimum_energy":
+                nu, gam[j] = minimum_energy(psi)
+                spd[j] = np.sqrt(nu * earth.mu / r)
+            else:
+                v = float(s.burnout_speed_mps or 0.0)
+                nu = v * v * r / earth.mu
+                g = flight_path_for_range_rad(nu, psi, lofted=(s.aim == "lofted"))
+                if not np.isfinite(g):
+                    reach = (max_range_rad(nu) * 6_371_000.0 + d_b) / 1000.0 if nu < 1 \
+                        else float("inf")
+                    raise OutOfReachError(
+                        f"threats[{s.threat_id}].target: {s.range_m / 1000:.0f} km from launch "
+                        f"is out of reach at burnout speed {v:.0f} m/s (the most a {v:.0f} m/s "
+                        f"burnout reaches in vacuum is about {reach:.0f} km); raise "
+                        f"burnout.speed_mps or move the target")
+                gam[j], spd[j] = g, v
+            d_b = float(boost_ground_range_m(spd[j], gam[j], s.burn_time_s))
     return gam, spd, az
 
 
@@ -231,6 +257,9 @@ def check_reach(specs: Sequence[ThreatSpec]) -> None:
             _initial_controls([s], EarthModel())
         if s.kind == "boost_glide" and s.guidance == "to_target" and s.burnout_speed_mps:
             est = glide_range_estimate_m(s.burnout_speed_mps, s.vehicle.lift_to_drag_design)
+            # The glide starts a boost ground range downrange of the launch point.
+            est += float(boost_ground_range_m(s.burnout_speed_mps,
+                                              s.burnout_flight_path_rad or 0.0, s.burn_time_s))
             if s.range_m > 1.25 * est:
                 raise OutOfReachError(
                     f"threats[{s.threat_id}].target: {s.range_m / 1000:.0f} km from launch is "
@@ -316,6 +345,8 @@ def fly_threats(
         OutOfReachError: a ballistic threat whose aim mode cannot reach the target, a guided
             glider far beyond its equilibrium-glide range, or a guided glider or cruise missile
             whose flight hit the ground more than ``GUIDED_MISS_LIMIT_M`` from its target.
+        BoostDipError: a boost (``burn_time_s > 0``) whose path would pass below the launch
+            point (burnout altitude too low for its climb rate).
     """
     specs = list(specs)
     if not specs:
@@ -327,6 +358,9 @@ def fly_threats(
     trajs = fly(batch, earth, dt_s=dt_s, max_time_s=max_time_s, record_every=record_every,
                 gains=gains, progress=progress)
     _check_guided_impacts(specs, trajs, batch.target_ecef)
+    trajs = [prepend_boost(tr, s.launch_lat_rad, s.launch_lon_rad, s.launch_alt_m,
+                           s.burn_time_s, earth.ellipsoid) if s.kind != "cruise" else tr
+             for s, tr in zip(specs, trajs, strict=True)]
     return TrajectorySet(trajs)
 
 
@@ -354,4 +388,4 @@ def _check_guided_impacts(specs: Sequence[ThreatSpec], trajs, target_ecef: NDArr
                 f"maneuvers or move the target")
 
 
-__all__ += ["check_reach", "AtmosphereTable"]
+__all__ += ["check_reach", "AtmosphereTable", "BoostDipError"]
