@@ -183,10 +183,7 @@ def test_every_field_is_documented():
 @pytest.mark.parametrize("model", _models(), ids=lambda m: m.__name__)
 def test_models_are_frozen_and_forbid_unknown_fields(model):
     assert model.model_config.get("frozen") is True
-    if model in (schema.RailgunConfig, schema.InterceptorConfig):
-        assert model.model_config.get("extra") == "allow"  # documented exception: weapons
-    else:
-        assert model.model_config.get("extra") == "forbid"
+    assert model.model_config.get("extra") == "forbid"
 
 
 def test_frozen_assignment_fails():
@@ -195,12 +192,11 @@ def test_frozen_assignment_fails():
         s.name = "y"
 
 
-def test_weapons_keep_extra_fields():
-    s = Scenario.model_validate(example())
+def test_weapon_field_typo_is_an_error():
     data = example()
     data["weapons"][1]["max_speed_mps"] = 3000
-    s = Scenario.model_validate(data)
-    assert s.weapons[1].model_extra == {"max_speed_mps": 3000}
+    with pytest.raises(ValidationError):
+        Scenario.model_validate(data)
 
 
 def test_earth_model_switches_match_hdsim_earth():

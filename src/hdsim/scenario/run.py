@@ -215,6 +215,33 @@ def _print_tracking(console: Console, rows: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
+def _print_engagement(console: Console, threats: list[dict[str, Any]],
+                      weapons: list[dict[str, Any]]) -> None:
+    table = Table(title="Engagement by threat", header_style="bold")
+    for col in ("threat", "outcome", "shots", "killed at s", "kill alt km", "nearest asset",
+                "distance km", "in asset"):
+        table.add_column(col, justify="left" if col in ("threat", "outcome", "nearest asset")
+                         else "right")
+
+    def f(v, scale=1.0, fmt="{:.0f}"):
+        return "—" if v is None else fmt.format(v / scale)
+
+    for r in threats:
+        table.add_row(r["threat_id"], r["outcome"], str(r.get("shots", 0)), f(r.get("kill_t_s")),
+                      f(r.get("kill_alt_m"), 1e3, "{:.1f}"), str(r.get("nearest_asset_id") or "—"),
+                      f(r.get("asset_distance_m"), 1e3, "{:.1f}")
+                      if r["outcome"] == "leaked" else "—",
+                      ("yes" if r.get("in_asset") else "no") if r["outcome"] == "leaked" else "—")
+    console.print(table)
+    wt = Table(title="Weapons", header_style="bold")
+    for col in ("weapon", "kind", "shots", "kills", "rounds left"):
+        wt.add_column(col, justify="left" if col in ("weapon", "kind") else "right")
+    for w in weapons:
+        wt.add_row(str(w["weapon_id"]), str(w["kind"]), str(w["shots"]), str(w["kills"]),
+                   str(w["rounds_left"]))
+    console.print(wt)
+
+
 def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
                  console: Console | None = None) -> RunResult:
     """Run ``scenario`` end to end and write its result folder atomically.
@@ -249,6 +276,7 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
     has_sensors = bool(scenario.sensors.space_layers or scenario.sensors.radars)
     det_rows: list[dict[str, Any]] = []
     track_rows: list[dict[str, Any]] = []
+    tracked = None
     if has_sensors:
         t0 = time.perf_counter()
         with _progress(quiet, "Sensing") as cb:
@@ -282,6 +310,50 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
                 "mean_ospa_m": float(np.nanmean(tracked.metrics["ospa_m"].to_numpy()))
                 if tracked.metrics.num_rows else None,
             }
+    eng_threats: list[dict[str, Any]] = []
+    eng_weapons: list[dict[str, Any]] = []
+    if scenario.weapons and len(trajs):
+        from hdsim.engagement import truncated_truth
+        from hdsim.scenario.stage_engagement import run_engagement
+
+        n_sensors = len(scenario.sensors.space_layers) + len(scenario.sensors.radars)
+        seed = np.random.SeedSequence(scenario.seed).spawn(n_sensors + 1)[-1]
+        history = tracked.history if "tracks" in tables else None
+        t0 = time.perf_counter()
+        with _progress(quiet, "Engaging") as cb:
+            engaged = run_engagement(scenario, earth, history, trajs, seed)
+            if cb:
+                cb(1.0)
+        timings["engagement"] = time.perf_counter() - t0
+        tables["engagements"] = engaged.engagements
+        eng_threats, eng_weapons = engaged.threats, engaged.weapons
+        killed = np.isfinite(engaged.kill_t_s)
+        if killed.any():
+            cut = truncated_truth(trajs, engaged.kill_t_s)
+            truth = truth_table(cut, scenario.step_s, earth.ellipsoid)
+            ids = np.array(truth["threat_id"].to_pylist(), dtype=object)
+            last = np.r_[ids[1:] != ids[:-1], True]
+            phase = np.array(truth["phase"].to_pylist(), dtype=object)
+            killed_ids = {tid for tid, k in zip(trajs.ids, killed, strict=True) if k}
+            phase[last & np.isin(ids, list(killed_ids))] = "killed"
+            truth = truth.set_column(truth.schema.get_field_index("phase"), "phase",
+                                     pa.array(phase, pa.string()))
+            tables["truth"] = truth
+        by_id = {r["threat_id"]: r for r in eng_threats}
+        for r in rows:
+            e = by_id.get(r["threat_id"], {})
+            r["outcome"] = e.get("outcome")
+            for key in ("kill_t_s", "kill_alt_m", "shots", "nearest_asset_id",
+                        "asset_distance_m", "in_asset"):
+                r[key] = e.get(key)
+        summary["weapons"] = eng_weapons
+        summary["engagement"] = {
+            "shots": int(engaged.engagements.num_rows),
+            "kills": int(killed.sum()),
+            "leakers": int((~killed).sum()),
+            "leakers_in_assets": int(sum(1 for e in eng_threats
+                                         if e.get("outcome") == "leaked" and e.get("in_asset"))),
+        }
     path = write_run(out_dir, tables, summary)
     if not quiet:
         _print_threats(console, rows)
@@ -289,5 +361,7 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
             _print_sensors(console, det_rows)
         if track_rows:
             _print_tracking(console, track_rows)
+        if eng_threats:
+            _print_engagement(console, eng_threats, eng_weapons)
     return RunResult(out_dir=path, trajectories=trajs, tables=tables, summary=summary,
                      timings_s=timings)
