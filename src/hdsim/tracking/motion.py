@@ -81,6 +81,7 @@ _K = np.arange(_N_SERIES + 6, dtype=np.float64)
 _FACT = np.array([math.factorial(int(k)) for k in _K], dtype=np.float64)
 _A1 = (-1.0) ** _K / _FACT  # e^-x
 _A2 = (-2.0) ** _K / _FACT  # e^-2x
+_POW = np.arange(_N_SERIES, dtype=np.float64)
 _A3 = np.concatenate([[0.0], (-1.0) ** (_K[1:] - 1) / _FACT[:-1]])  # x e^-x
 
 
@@ -95,9 +96,7 @@ def _bracket(x: NDArray[np.float64], p: int, poly: tuple[float, ...], d1: float,
     coef = d1 * _A1[p:p + _N_SERIES] + d2 * _A2[p:p + _N_SERIES] + d3 * _A3[p:p + _N_SERIES]
     small = np.abs(x) < 0.5
     xs = np.where(small, x, 0.0)
-    series = np.zeros_like(x)
-    for c in coef[::-1]:
-        series = series * xs + c
+    series = (xs[..., None] ** _POW) @ coef  # one vectorized polynomial evaluation
     xl = np.where(small, 1.0, x)
     num = sum(c * xl**i for i, c in enumerate(poly)) + d1 * np.exp(-xl) + d2 * np.exp(-2 * xl) \
         + d3 * xl * np.exp(-xl)
@@ -414,8 +413,12 @@ class HypersonicEcef:
 
     def _rhs(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         r, v, a = x[..., 0:3], x[..., 3:6], x[..., 6:9]
-        w = np.array([0.0, 0.0, self.omega_radps])
-        acc = self._gravity(r) - 2.0 * np.cross(w, v) - np.cross(w, np.cross(w, r)) + a
+        w = self.omega_radps
+        # -2 w x v - w x (w x r) for w on the z axis, written out (np.cross is slow here).
+        rot = np.stack([2.0 * w * v[..., 1] + w * w * r[..., 0],
+                        -2.0 * w * v[..., 0] + w * w * r[..., 1],
+                        np.zeros_like(r[..., 2])], axis=-1)
+        acc = self._gravity(r) + rot + a
         alpha = 0.0 if math.isinf(self.tau_s) else 1.0 / self.tau_s
         return np.concatenate([v, acc, -alpha * a], axis=-1)
 
