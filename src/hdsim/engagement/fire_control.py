@@ -263,7 +263,7 @@ class FireControlConfig:
     tti_ref_s: float = 60.0
     impact_horizon_s: float = 900.0
     impact_step_s: float = 5.0
-    flyout_dt_s: float = 0.02
+    flyout_dt_s: float = 0.05
     flush_margin_s: float = 10.0
     truth_gate_m: float = 20_000.0
     t_start_s: float | None = None
@@ -414,7 +414,7 @@ def _free_fall(x: NDArray, earth: EarthModel) -> NDArray:
     return np.concatenate([vel, a], axis=-1)
 
 
-BALLISTIC_NODE_STEP_S = 5.0
+BALLISTIC_NODE_STEP_S = 10.0
 """RK4 node spacing of the ballistic track prediction, s."""
 
 

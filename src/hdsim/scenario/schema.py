@@ -629,7 +629,7 @@ class FireControlConfig(ConfigModel):
         description="'salvo': fire several shots at once; 'shoot_look_shoot': fire, assess the "
         "kill, fire again. Default shoot_look_shoot.",
     )
-    cadence_s: float = Field(1.0, gt=0.0, description="Time between decisions, s. Default 1.")
+    cadence_s: float = Field(2.0, gt=0.0, description="Time between decisions, s. Default 2.")
     motion_model: Literal["ncv", "ballistic"] = Field(
         "ballistic", description="Track prediction for the intercept point. Default ballistic.")
     assess_delay_s: float = Field(2.0, ge=0.0, description="Kill assessment delay, s.")
