@@ -36,7 +36,11 @@ def test_example_runs(path: Path, tmp_path: Path) -> None:
         sel = ids == row["threat_id"]
         t = np.array(df["t_s"])[sel]
         assert np.all(np.diff(t) > 0)
-        if row["impacted"]:
+        if row.get("outcome") == "killed":
+            # A killed threat's truth ends at the kill, at the kill altitude.
+            assert np.array(df["phase"], dtype=object)[sel][-1] == "killed"
+            assert abs(np.array(df["alt_m"])[sel][-1] - row["kill_alt_m"]) < 1.0
+        elif row["impacted"]:
             # The last row is the impact point, interpolated to the ground (target altitude 0).
             assert abs(np.array(df["alt_m"])[sel][-1]) < 1.0
             assert np.array(df["phase"], dtype=object)[sel][-1] == "impact"
