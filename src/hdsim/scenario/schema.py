@@ -367,6 +367,9 @@ class SpaceLayerConfig(ConfigModel):
         path = path.resolve()
         if not path.is_file():
             raise ValueError(f"file not found (looked for {path})")
+        from hdsim.space import read_tle  # checksums and format, before anything runs
+
+        read_tle(path)
         return path
 
     @model_validator(mode="after")

@@ -1,0 +1,33 @@
+"""A TLE file with a bad checksum is a validation error naming the field, before anything runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from hdsim.cli import app
+from hdsim.space import SAMPLE_TLE_PATH
+
+
+def test_bad_tle_checksum_is_reported_by_validate(tmp_path: Path) -> None:
+    lines = Path(SAMPLE_TLE_PATH).read_text().splitlines()[:3]
+    last = lines[2]
+    bad_digit = str((int(last[68]) + 1) % 10)
+    lines[2] = last[:68] + bad_digit + last[69:]
+    (tmp_path / "bad.tle").write_text("\n".join(lines) + "\n")
+    (tmp_path / "sc.yaml").write_text(
+        "name: tle\nsensors:\n  space_layers:\n    - id: l\n      tle_file: bad.tle\n")
+    res = CliRunner().invoke(app, ["validate", str(tmp_path / "sc.yaml")])
+    text = res.output + (res.stderr if hasattr(res, "stderr") else "")
+    assert res.exit_code == 2
+    assert "sensors.space_layers[0].tle_file" in text and "checksum" in text
+    assert "Traceback" not in text
+
+
+def test_good_tle_file_validates(tmp_path: Path) -> None:
+    (tmp_path / "good.tle").write_text(Path(SAMPLE_TLE_PATH).read_text())
+    (tmp_path / "sc.yaml").write_text(
+        "name: tle\nsensors:\n  space_layers:\n    - id: l\n      tle_file: good.tle\n")
+    res = CliRunner().invoke(app, ["validate", str(tmp_path / "sc.yaml")])
+    assert res.exit_code == 0, res.output
