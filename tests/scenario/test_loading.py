@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from hdsim.scenario import ScenarioError, load_scenario, scenario_from_dict
 from hdsim.scenario.loading import format_validation_error
 from hdsim.scenario.schema import located_error
+from hdsim.space import SAMPLE_TLE_PATH
 
 
 def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
@@ -144,7 +145,7 @@ def test_missing_file(tmp_path):
 def test_tle_file_relative_to_the_scenario_folder(tmp_path, monkeypatch):
     sub = tmp_path / "scen"
     sub.mkdir()
-    (sub / "sats.tle").write_text("")
+    (sub / "sats.tle").write_text(open(SAMPLE_TLE_PATH).read())
     monkeypatch.chdir(tmp_path)  # the cwd must not matter
     path = write(sub, """
         name: x

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from hdsim.scenario import schema
-from hdsim.scenario.schema import (
+from hdsim.scenario.schema import (  # noqa: I001
     EarthConfig,
     GeoPoint,
     OrbitalElements,
@@ -27,6 +27,9 @@ from hdsim.scenario.schema import (
     SpaceLayerConfig,
     WalkerConfig,
 )
+from hdsim.space import SAMPLE_TLE_PATH
+
+_SAMPLE_TLE = open(SAMPLE_TLE_PATH).read()
 
 # SCENARIO.md, "Scenario YAML" (the threats are in THREATS_YAML, validated only once the threat
 # schema exists).
@@ -260,7 +263,7 @@ def test_leo_tracking_layer_preset_is_walker_168_12_1():
 def test_space_layer_needs_exactly_one_orbit_source(tmp_path):
     walker = dict(total=4, planes=2, altitude_m=1.0e6, inclination_deg=50)
     tle = tmp_path / "sats.tle"
-    tle.write_text("")
+    tle.write_text(_SAMPLE_TLE)
     with pytest.raises(ValidationError, match="exactly one of walker, tle_file, elements"):
         SpaceLayerConfig(id="a")
     with pytest.raises(ValidationError, match="got walker, tle_file"):
@@ -271,7 +274,7 @@ def test_space_layer_needs_exactly_one_orbit_source(tmp_path):
 
 
 def test_tle_file_is_resolved_against_the_context_folder(tmp_path):
-    (tmp_path / "sats.tle").write_text("")
+    (tmp_path / "sats.tle").write_text(_SAMPLE_TLE)
     layer = SpaceLayerConfig.model_validate(
         {"id": "a", "tle_file": "sats.tle"}, context={"base_dir": tmp_path}
     )
