@@ -98,9 +98,17 @@ def run(truth, weapons, seed=1, tracks=None, assets=(), **cfg):
                                 np.random.default_rng(seed), defended_assets=assets)
 
 
+def test_maneuver_allowance_lowers_expected_pk_of_far_intercepts():
+    truth = TrajectorySet([straight_threat("T1")])
+    pk0 = run(truth, [sam()], doctrine="shoot_look_shoot", target_maneuver_mps2=0.0)
+    pk2 = run(truth, [sam()], doctrine="shoot_look_shoot", target_maneuver_mps2=20.0)
+    assert pk2.engagements["pk"][0] < pk0.engagements["pk"][0]
+
+
 def test_ideal_track_straight_line_target_is_killed():
     truth = TrajectorySet([straight_threat("T1")])
-    res = run(truth, [sam()], doctrine="shoot_look_shoot")
+    # A target known not to maneuver: no maneuver allowance in the Pk estimate.
+    res = run(truth, [sam()], doctrine="shoot_look_shoot", target_maneuver_mps2=0.0)
     e = res.engagements
     assert list(e["outcome"]) == ["kill"]
     assert e["threat_id"][0] == "T1" and e["track_id"][0] == 100 and e["weapon_id"][0] == "sam-1"

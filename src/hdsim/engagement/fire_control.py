@@ -246,6 +246,8 @@ class FireControlConfig:
         flyout_dt_s: integration step of the shots' fly-outs, s.
         flush_margin_s: shots are flown (and kills resolved) once a decision time comes within
             this margin of their predicted intercept plus the assessment delay, s.
+        target_maneuver_mps2: unknown lateral acceleration of the target over the prediction
+            (2 g by default): grows the predicted-intercept uncertainty as 0.5 a t² per axis.
         truth_gate_m: a track flies its shots against the nearest threat within
             ``max(truth_gate_m, 5 σ_pos)`` (scoring/physics only), m.
         t_start_s, t_end_s: decision window, s (None: the track rows' first and last time).
@@ -266,6 +268,7 @@ class FireControlConfig:
     flyout_dt_s: float = 0.05
     flush_margin_s: float = 10.0
     truth_gate_m: float = 20_000.0
+    target_maneuver_mps2: float = 20.0
     t_start_s: float | None = None
     t_end_s: float | None = None
 
@@ -843,8 +846,12 @@ def plan_shots(
 
     # expected Pk of slot 0 of each weapon, salvo Pk for the assignment
     first = np.flatnonzero(ls_a == 0)
-    sig = predicted_position_sigma_m(cov[sel][:, None], sol.t_intercept_s[:, first]
-                                     - t_row[:, None])
+    t_go = sol.t_intercept_s[:, first] - t_row[:, None]
+    sig = predicted_position_sigma_m(cov[sel][:, None], t_go)
+    # Unknown target maneuvers: a constant lateral acceleration a_m over the prediction moves
+    # the target 0.5 a_m t² on each of the two axes across the velocity, so far predicted
+    # intercept points of a maneuvering target are worth little (and are not shot at).
+    sig = np.hypot(sig, np.sqrt(2.0) * 0.5 * config.target_maneuver_mps2 * np.square(t_go))
     pk1 = np.stack([expected_pk(weapons[lw_a[f]], sig[:, i]) for i, f in enumerate(first)])
     pk1 = np.where(sol.feasible[:, first].T & ok_s, pk1, 0.0)            # (W, n_sel)
     pk_salvo = 1.0 - (1.0 - pk1) ** np.maximum(k_shots, 1)[:, None]

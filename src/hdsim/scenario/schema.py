@@ -639,6 +639,9 @@ class FireControlConfig(ConfigModel):
     min_pk: float = Field(0.05, ge=0.0, lt=1.0, description="Lowest expected Pk worth a shot.")
     asset_weight: float = Field(10.0, ge=1.0, description="Priority factor of a threat "
                                                           "predicted to hit a defended asset.")
+    target_maneuver_mps2: float = Field(
+        20.0, ge=0.0, description="Unknown target lateral acceleration assumed when judging a "
+                                  "predicted intercept point, m/s². Default 20 (2 g).")
 
 
 class DefendedAsset(ConfigModel):
