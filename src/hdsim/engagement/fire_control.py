@@ -63,6 +63,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 
 from hdsim.earth import EarthModel, ecef_to_geodetic, geodetic_to_ecef, gravity_ecef
+from hdsim.earth.vectors import rotating_frame_accel
 from hdsim.engagement.flyout_table import FlyoutTable, TableSpec, site_range_alt
 from hdsim.engagement.interceptor import InterceptorParams
 from hdsim.engagement.kill import KillModel
@@ -408,12 +409,7 @@ def _free_fall(x: NDArray, earth: EarthModel) -> NDArray:
     pos, vel = x[..., :3], x[..., 3:]
     a = gravity_ecef(pos, earth.mu, earth.j2, earth.r_eq_m)
     if earth.rotation:
-        # -2 w x v - w x (w x r) for w = (0, 0, W), written out (np.cross is slow on small
-        # arrays and this is the fire-control hot loop).
-        w = earth.omega_radps
-        a = a + np.stack([2.0 * w * vel[..., 1] + w * w * pos[..., 0],
-                          -2.0 * w * vel[..., 0] + w * w * pos[..., 1],
-                          np.zeros_like(pos[..., 2])], axis=-1)
+        a = a + rotating_frame_accel(pos, vel, earth.omega_radps)
     return np.concatenate([vel, a], axis=-1)
 
 

@@ -48,6 +48,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hdsim.earth.vectors import cross as _cross
+from hdsim.earth.vectors import dot as _dot
+
 __all__ = [
     "LinearHomingRun",
     "AdjointMiss",
@@ -64,15 +67,6 @@ __all__ = [
 ]
 
 
-def _dot(a: NDArray, b: NDArray) -> NDArray:
-    return np.einsum("...i,...i->...", a, b)
-
-
-def _cross(a: NDArray, b: NDArray) -> NDArray:
-    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
-    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    return np.stack(np.broadcast_arrays(a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0),
-                    axis=-1)
 
 
 def closing_speed(r_rel: ArrayLike, v_rel: ArrayLike) -> NDArray:

@@ -50,6 +50,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hdsim.earth import G0_MPS2, EarthModel, ecef_to_geodetic, gravity_ecef
+from hdsim.earth.vectors import dot as _dot
+from hdsim.earth.vectors import rotating_frame_accel
 from hdsim.engagement.guidance import lateral, limit_magnitude, pn_command
 from hdsim.threats.flight import atmosphere_table
 from hdsim.threats.trajectory import hermite
@@ -275,15 +277,6 @@ def fly_interceptors(
 # ---------------------------------------------------------------------------------------------
 
 
-def _dot(a: NDArray, b: NDArray) -> NDArray:
-    return np.einsum("...i,...i->...", a, b)
-
-
-def _cross(a: NDArray, b: NDArray) -> NDArray:
-    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
-    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    return np.stack(np.broadcast_arrays(a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0),
-                    axis=-1)
 
 
 class _Dynamics:
@@ -293,7 +286,6 @@ class _Dynamics:
         self.veh = veh
         self.earth = earth
         self.gravity = gravity
-        self.omega = np.array([0.0, 0.0, earth.omega_radps])
         self.atm = atmosphere_table() if earth.atmosphere else None
         self.cda_2m = 0.5 * veh.cd * veh.area_m2 / veh.mass_kg
         self.lag = veh.tau_s > 0.0
@@ -310,8 +302,7 @@ class _Dynamics:
         e = self.earth
         a = gravity_ecef(pos, e.mu, e.j2, e.r_eq_m) if self.gravity else np.zeros_like(pos)
         if e.rotation:
-            w = self.omega
-            a = a - 2.0 * _cross(w, vel) - _cross(w, _cross(w, pos))
+            a = a + rotating_frame_accel(pos, vel, e.omega_radps)
         return a
 
     def __call__(self, t_local: float, x: NDArray, src: NDArray | None,

@@ -49,6 +49,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hdsim.earth import EarthModel, atmosphere, ecef_to_geodetic, gravity_ecef
+from hdsim.earth.vectors import cross as _cross
+from hdsim.earth.vectors import dot as _dot
+from hdsim.earth.vectors import rotating_frame_accel
+from hdsim.earth.vectors import unit as _unit
 from hdsim.threats.trajectory import PHASE_CODE, Trajectory
 
 __all__ = [
@@ -249,21 +253,7 @@ class FlightBatch:
         return FlightBatch(**kw)
 
 
-def _dot(a: NDArray, b: NDArray) -> NDArray:
-    return np.einsum("...i,...i->...", a, b)
 
-
-def _cross(a: NDArray, b: NDArray) -> NDArray:
-    """Cross product of (..., 3) arrays (np.cross has a large per-call overhead)."""
-    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
-    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    return np.stack(np.broadcast_arrays(a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0),
-                    axis=-1)
-
-
-def _unit(a: NDArray) -> NDArray:
-    n = np.linalg.norm(a, axis=-1, keepdims=True)
-    return a / np.where(n > 0.0, n, 1.0)
 
 
 class _Physics:
@@ -273,7 +263,6 @@ class _Physics:
         self.b = b
         self.earth = earth
         self.ell = earth.ellipsoid
-        self.omega = np.array([0.0, 0.0, earth.omega_radps])
         self.atm = atmosphere_table() if earth.atmosphere else None
         self.s_over_m = b.area_m2 / b.mass_kg
 
@@ -316,8 +305,7 @@ class _Physics:
         e = self.earth
         a = gravity_ecef(pos, e.mu, e.j2, e.r_eq_m)
         if e.rotation:
-            w = self.omega
-            a = a - 2.0 * _cross(w, vel) - _cross(w, _cross(w, pos))
+            a = a + rotating_frame_accel(pos, vel, e.omega_radps)
         if self.atm is not None or np.any(thrust != 0.0):
             alt = self.altitude(pos)
             rho = self.density(alt)
@@ -430,8 +418,7 @@ class _Guidance:
         e = p.earth
         a_app = gravity_ecef(pos_i, e.mu, e.j2, e.r_eq_m)
         if e.rotation:
-            w = p.omega
-            a_app = a_app - 2.0 * _cross(w, vel_i) - _cross(w, _cross(w, pos_i))
+            a_app = a_app + rotating_frame_accel(pos_i, vel_i, p.earth.omega_radps)
         need = -_dot(a_app, up_i) - vh2 / r_i
         # Energy management: fly the lift coefficient whose L/D makes the equilibrium-glide
         # range (Breguet-type, Vinh et al. 1980 §9) from the current speed down to the

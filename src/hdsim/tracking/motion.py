@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hdsim.earth import OMEGA_EARTH_RADPS, gravity_ecef
+from hdsim.earth.vectors import rotating_frame_accel
 
 __all__ = [
     "Augmented",
@@ -413,12 +414,7 @@ class HypersonicEcef:
 
     def _rhs(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         r, v, a = x[..., 0:3], x[..., 3:6], x[..., 6:9]
-        w = self.omega_radps
-        # -2 w x v - w x (w x r) for w on the z axis, written out (np.cross is slow here).
-        rot = np.stack([2.0 * w * v[..., 1] + w * w * r[..., 0],
-                        -2.0 * w * v[..., 0] + w * w * r[..., 1],
-                        np.zeros_like(r[..., 2])], axis=-1)
-        acc = self._gravity(r) + rot + a
+        acc = self._gravity(r) + rotating_frame_accel(r, v, self.omega_radps) + a
         alpha = 0.0 if math.isinf(self.tau_s) else 1.0 / self.tau_s
         return np.concatenate([v, acc, -alpha * a], axis=-1)
 
