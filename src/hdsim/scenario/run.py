@@ -242,15 +242,59 @@ def _print_engagement(console: Console, threats: list[dict[str, Any]],
     console.print(wt)
 
 
+_TRACKING_KEYS = ("first_detection_s", "first_track_s", "first_confirmed_s",
+                  "first_fire_control_s", "custody", "n_tracks", "n_breaks", "n_swaps",
+                  "rmse_pos_m", "rmse_vel_mps", "pcrlb_pos_m", "mean_nees")
+_ENGAGEMENT_KEYS = ("outcome", "kill_t_s", "kill_alt_m", "shots", "nearest_asset_id",
+                    "asset_distance_m", "in_asset")
+
+
+def _merge_rows(rows: list[dict[str, Any]], extra: list[dict[str, Any]],
+                keys: tuple[str, ...]) -> None:
+    """Copy ``keys`` of the per-threat rows ``extra`` into the summary rows (by threat id)."""
+    by_id = {r["threat_id"]: r for r in extra}
+    for r in rows:
+        e = by_id.get(r["threat_id"], {})
+        for key in keys:
+            r[key] = e.get(key)
+
+
+@contextmanager
+def _stage(name: str, timings: dict[str, float], quiet: bool, label: str) -> Iterator[Any]:
+    """Time a stage into ``timings[name]`` and show its progress bar."""
+    t0 = time.perf_counter()
+    with _progress(quiet, label) as cb:
+        yield cb
+        if cb:
+            cb(1.0)
+    timings[name] = time.perf_counter() - t0
+
+
+def _killed_truth(trajs: TrajectorySet, kill_t_s: np.ndarray, step_s: float,
+                  ellipsoid: Ellipsoid) -> pa.Table:
+    """The truth table with each killed threat ending at its kill (phase ``killed``)."""
+    from hdsim.engagement import truncated_truth
+
+    truth = truth_table(truncated_truth(trajs, kill_t_s), step_s, ellipsoid)
+    ids = np.array(truth["threat_id"].to_pylist(), dtype=object)
+    last = np.r_[ids[1:] != ids[:-1], True]
+    phase = np.array(truth["phase"].to_pylist(), dtype=object)
+    killed_ids = [tid for tid, k in zip(trajs.ids, np.isfinite(kill_t_s), strict=True) if k]
+    phase[last & np.isin(ids, killed_ids)] = "killed"
+    return truth.set_column(truth.schema.get_field_index("phase"), "phase",
+                            pa.array(phase, pa.string()))
+
+
 def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
                  console: Console | None = None) -> RunResult:
     """Run ``scenario`` end to end and write its result folder atomically.
 
-    Stages: threats (always), sensors and tracking (when the scenario has sensors).
-    Writes ``truth.parquet``, ``summary.json`` and, with sensors, ``detections.parquet``,
-    ``satellites.parquet``, ``tracks.parquet``, ``metrics.parquet``; prints per-threat tables
-    unless ``quiet``.
+    Stages: threats (always); sensors and tracking (with sensors); engagement (with weapons).
+    Writes ``truth.parquet`` and ``summary.json``; with sensors ``detections.parquet``,
+    ``satellites.parquet``, ``tracks.parquet``, ``metrics.parquet``; with weapons
+    ``engagements.parquet``. Prints per-threat tables unless ``quiet``.
     """
+    from hdsim.scenario.stage_engagement import run_engagement
     from hdsim.scenario.stage_sensors import detection_summary, simulate_sensors
     from hdsim.scenario.stage_tracking import run_tracking, tracker_config
 
@@ -258,10 +302,8 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
     earth = scenario.earth.model()
     tracker_config(scenario.tracking)  # validate before anything runs
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    with _progress(quiet, "Flying threats") as cb:
+    with _stage("threats", timings, quiet, "Flying threats") as cb:
         trajs = fly_scenario_threats(scenario, earth, progress=cb)
-    timings["threats"] = time.perf_counter() - t0
     truth = truth_table(trajs, scenario.step_s, earth.ellipsoid)
     rows = threat_summary(scenario, trajs, earth.ellipsoid)
     tables: dict[str, pa.Table] = {"truth": truth}
@@ -273,15 +315,12 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
         "threats": rows,
         "timings_s": timings,
     }
-    has_sensors = bool(scenario.sensors.space_layers or scenario.sensors.radars)
     det_rows: list[dict[str, Any]] = []
     track_rows: list[dict[str, Any]] = []
-    tracked = None
-    if has_sensors:
-        t0 = time.perf_counter()
-        with _progress(quiet, "Sensing") as cb:
+    history = None
+    if scenario.sensors.space_layers or scenario.sensors.radars:
+        with _stage("sensors", timings, quiet, "Sensing") as cb:
             sensed = simulate_sensors(scenario, earth, trajs, progress=cb)
-        timings["sensors"] = time.perf_counter() - t0
         tables["detections"] = sensed.detections.to_arrow(trajs.ids)
         tables["satellites"] = sensed.satellites
         det_rows = detection_summary(sensed.detections, trajs, sensed.sensor_layers)
@@ -289,63 +328,32 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
         summary["n_detections"] = len(sensed.detections)
         summary["n_false_alarms"] = int(np.sum(sensed.detections.truth_idx < 0))
         if len(trajs):
-            t0 = time.perf_counter()
-            with _progress(quiet, "Tracking") as cb:
+            with _stage("tracking", timings, quiet, "Tracking"):
                 tracked = run_tracking(sensed.detections, trajs, truth, scenario.tracking)
-                if cb:
-                    cb(1.0)
-            timings["tracking"] = time.perf_counter() - t0
+            history = tracked.history
             tables["tracks"] = tracked.tracks
             tables["metrics"] = tracked.metrics
             track_rows = tracked.timeline
-            by_id = {r["threat_id"]: r for r in track_rows}
-            for r in rows:
-                t = by_id.get(r["threat_id"], {})
-                for key in ("first_detection_s", "first_track_s", "first_confirmed_s",
-                            "first_fire_control_s", "custody", "n_tracks", "n_breaks",
-                            "n_swaps", "rmse_pos_m", "rmse_vel_mps", "pcrlb_pos_m", "mean_nees"):
-                    r[key] = t.get(key)
+            _merge_rows(rows, track_rows, _TRACKING_KEYS)
+            ospa = tracked.metrics["ospa_m"].to_numpy()
             summary["tracking"] = {
-                "n_tracks": int(np.unique(tracked.history.track_id).size),
-                "mean_ospa_m": float(np.nanmean(tracked.metrics["ospa_m"].to_numpy()))
-                if tracked.metrics.num_rows else None,
+                "n_tracks": int(np.unique(history.track_id).size),
+                "mean_ospa_m": float(np.nanmean(ospa)) if ospa.size else None,
             }
     eng_threats: list[dict[str, Any]] = []
     eng_weapons: list[dict[str, Any]] = []
     if scenario.weapons and len(trajs):
-        from hdsim.engagement import truncated_truth
-        from hdsim.scenario.stage_engagement import run_engagement
-
         n_sensors = len(scenario.sensors.space_layers) + len(scenario.sensors.radars)
         seed = np.random.SeedSequence(scenario.seed).spawn(n_sensors + 1)[-1]
-        history = tracked.history if "tracks" in tables else None
-        t0 = time.perf_counter()
-        with _progress(quiet, "Engaging") as cb:
+        with _stage("engagement", timings, quiet, "Engaging"):
             engaged = run_engagement(scenario, earth, history, trajs, seed)
-            if cb:
-                cb(1.0)
-        timings["engagement"] = time.perf_counter() - t0
         tables["engagements"] = engaged.engagements
         eng_threats, eng_weapons = engaged.threats, engaged.weapons
         killed = np.isfinite(engaged.kill_t_s)
         if killed.any():
-            cut = truncated_truth(trajs, engaged.kill_t_s)
-            truth = truth_table(cut, scenario.step_s, earth.ellipsoid)
-            ids = np.array(truth["threat_id"].to_pylist(), dtype=object)
-            last = np.r_[ids[1:] != ids[:-1], True]
-            phase = np.array(truth["phase"].to_pylist(), dtype=object)
-            killed_ids = {tid for tid, k in zip(trajs.ids, killed, strict=True) if k}
-            phase[last & np.isin(ids, list(killed_ids))] = "killed"
-            truth = truth.set_column(truth.schema.get_field_index("phase"), "phase",
-                                     pa.array(phase, pa.string()))
-            tables["truth"] = truth
-        by_id = {r["threat_id"]: r for r in eng_threats}
-        for r in rows:
-            e = by_id.get(r["threat_id"], {})
-            r["outcome"] = e.get("outcome")
-            for key in ("kill_t_s", "kill_alt_m", "shots", "nearest_asset_id",
-                        "asset_distance_m", "in_asset"):
-                r[key] = e.get(key)
+            tables["truth"] = _killed_truth(trajs, engaged.kill_t_s, scenario.step_s,
+                                            earth.ellipsoid)
+        _merge_rows(rows, eng_threats, _ENGAGEMENT_KEYS)
         summary["weapons"] = eng_weapons
         summary["engagement"] = {
             "shots": int(engaged.engagements.num_rows),
