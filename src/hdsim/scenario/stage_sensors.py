@@ -165,24 +165,30 @@ def detection_summary(detections: Detections, trajs: TrajectorySet,
     """Per threat and per sensor layer: first detection, fraction of the flight detected
     (1-s bins with at least one report), number of gaps longer than ``gap_s`` and the longest.
     """
+    layer_index = {name: i for i, name in enumerate(layers)}
+    sensor_layer = np.array([layer_index.get(lid, -1) for lid in detections.layer_ids] + [-1])
+    lay = sensor_layer[detections.sensor_idx] if len(detections) else np.empty(0, int)
+    real = (detections.truth_idx >= 0) & (lay >= 0)
+    # One sort by (threat, layer, time), then contiguous groups: no per-pair scans of all rows.
+    key = detections.truth_idx[real].astype(np.int64) * len(layers) + lay[real]
+    t_all = detections.t_s[real]
+    order = np.lexsort((t_all, key))
+    key, t_all = key[order], t_all[order]
+    bounds = np.searchsorted(key, np.arange(len(trajs) * len(layers) + 1))
     rows = []
-    layer_of = np.array(detections.layer_ids + [""], dtype=object)[detections.sensor_idx] \
-        if len(detections) else np.array([], dtype=object)
     for k, tr in enumerate(trajs):
-        mine = detections.truth_idx == k
         flight = max(tr.t_end - tr.t_start, 1e-9)
         n_bins = int(np.ceil(flight))
-        for layer in layers:
-            sel = mine & (layer_of == layer)
-            t = np.sort(detections.t_s[sel])
+        for j, layer in enumerate(layers):
+            g = k * len(layers) + j
+            t = t_all[bounds[g]:bounds[g + 1]]
             if t.size == 0:
                 rows.append({"threat_id": tr.threat_id, "layer_id": layer,
                              "first_detection_s": None, "fraction_detected": 0.0,
                              "n_gaps": 1, "longest_gap_s": flight})
                 continue
             bins = np.unique(np.floor(t - tr.t_start).astype(int))
-            edges = np.concatenate([[tr.t_start], t, [tr.t_end]])
-            gaps = np.diff(edges)
+            gaps = np.diff(np.concatenate([[tr.t_start], t, [tr.t_end]]))
             rows.append({
                 "threat_id": tr.threat_id, "layer_id": layer,
                 "first_detection_s": float(t[0]),
