@@ -1,0 +1,10 @@
+"""Test-suite settings.
+
+Hypothesis: no per-example deadline (the suite runs on a loaded 2-core CI machine, and a slow
+example is not a failure) and derandomized examples, so that a CI run is reproducible.
+"""
+
+from hypothesis import settings
+
+settings.register_profile("hdsim", deadline=None, derandomize=True, database=None)
+settings.load_profile("hdsim")
