@@ -187,11 +187,14 @@ def run_tracking(detections: Detections, trajs: TrajectorySet, truth: pa.Table,
     accuracy = _accuracy(hist, trajs)
     bounds = _pcrlb_by_threat(detections, trajs, cfg.q_ncv_m2ps3)
     timeline = []
-    for k in range(len(tl["threat_id"])):
-        row = {key: (v[k].item() if hasattr(v[k], "item") else v[k]) for key, v in tl.items()}
+    index_of = {tid: k for k, tid in enumerate(ids)}
+    for i in range(len(tl["threat_id"])):
+        row = {key: (v[i].item() if hasattr(v[i], "item") else v[i]) for key, v in tl.items()}
         for key, v in list(row.items()):
             if isinstance(v, float) and not np.isfinite(v):
                 row[key] = None
+        # The timeline's rows need not be in scenario order: match the threat by its id.
+        k = index_of[str(row["threat_id"])]
         row["rmse_pos_m"], row["rmse_vel_mps"], row["mean_nees"] = accuracy[k]
         b = bounds.get(k)
         finite = b[1][np.isfinite(b[1])] if b is not None else np.empty(0)
