@@ -408,6 +408,10 @@ class RadarNoise(ConfigModel):
         1.0e-3, gt=0.0, description="Angle noise per axis (azimuth, elevation), rad. Default 1e-3."
     )
     range_rate_mps: float = Field(5.0, gt=0.0, description="Range-rate noise, m/s. Default 5.")
+    floor_fraction: float = Field(
+        0.1, ge=0.0, le=1.0,
+        description="The noise shrinks as 1/sqrt(SNR) but not below this fraction of the values "
+                    "above (bias, quantization and calibration limits). Default 0.1.")
 
 
 RADAR_PRESETS: dict[str, dict[str, Any]] = {

@@ -79,6 +79,7 @@ def radar_params(radar: RadarConfig) -> RadarParams:
         ref_range_m=radar.reference.range_m, ref_rcs_m2=radar.reference.rcs_m2,
         sigma_range_m=radar.noise.range_m, sigma_angle_rad=radar.noise.angle_rad,
         sigma_range_rate_mps=radar.noise.range_rate_mps,
+        sigma_floor_fraction=radar.noise.floor_fraction,
     )
 
 
