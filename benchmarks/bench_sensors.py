@@ -62,23 +62,13 @@ def synthetic_tracks(n: int, times, alt_m: float, speed_mps: float, seed: int = 
 
 
 def flown_threats(n: int, times):
-    """States and phases of ``n`` guided boost-glide vehicles (as ``bench_threats.py``)."""
-    import numpy as np
+    """States and phases of ``n`` guided boost-glide vehicles (the raid of ``bench_threats.py``)."""
+    from bench_threats import hgv_specs  # sibling script: benchmarks/ is on sys.path
 
     from hdsim.earth import EarthModel
-    from hdsim.threats import ThreatSpec, TrajectorySet, fly_threats, vehicle_preset
+    from hdsim.threats import TrajectorySet, fly_threats
 
-    rng = np.random.default_rng(0)
-    specs = []
-    for k in range(n):
-        lat0, lon0 = np.radians(rng.uniform(35, 45)), np.radians(rng.uniform(100, 110))
-        lat1, lon1 = np.radians(rng.uniform(30, 40)), np.radians(rng.uniform(135, 140))
-        specs.append(ThreatSpec(
-            threat_id=f"hgv-{k}", kind="boost_glide",
-            vehicle=vehicle_preset("cav_h" if k % 2 else "htv2"),
-            launch_lat_rad=lat0, launch_lon_rad=lon0, target_lat_rad=lat1, target_lon_rad=lon1,
-            burnout_speed_mps=float(rng.uniform(5200, 6000)), burnout_alt_m=45_000.0,
-            burnout_flight_path_rad=0.0, sturn_count=int(k % 4), sturn_bank_rad=0.4))
+    specs = hgv_specs(n)
     trajs = TrajectorySet(fly_threats(specs, EarthModel(), dt_s=0.5, max_time_s=3000.0))
     return trajs.states_at(times), trajs.phase_at(times)
 

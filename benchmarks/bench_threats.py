@@ -15,13 +15,14 @@ import sys
 import time
 
 
-def _one(n: int, dt: float) -> dict:
+def hgv_specs(n: int, seed: int = 0) -> list:
+    """``n`` guided boost-glide vehicles (CAV-H and HTV-2 alternating, S-turns), launched over
+    China at Japan: the benchmark raid, shared with ``bench_sensors.py``."""
     import numpy as np
 
-    from hdsim.earth import EarthModel
-    from hdsim.threats import ThreatSpec, fly_threats, vehicle_preset
+    from hdsim.threats import ThreatSpec, vehicle_preset
 
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     specs = []
     for k in range(n):
         lat0, lon0 = np.radians(rng.uniform(35, 45)), np.radians(rng.uniform(100, 110))
@@ -32,6 +33,16 @@ def _one(n: int, dt: float) -> dict:
             launch_lat_rad=lat0, launch_lon_rad=lon0, target_lat_rad=lat1, target_lon_rad=lon1,
             burnout_speed_mps=float(rng.uniform(5200, 6000)), burnout_alt_m=45_000.0,
             burnout_flight_path_rad=0.0, sturn_count=int(k % 4), sturn_bank_rad=0.4))
+    return specs
+
+
+def _one(n: int, dt: float) -> dict:
+    import numpy as np
+
+    from hdsim.earth import EarthModel
+    from hdsim.threats import fly_threats
+
+    specs = hgv_specs(n)
     t0 = time.perf_counter()
     trajs = fly_threats(specs, EarthModel(), dt_s=dt, max_time_s=3000.0)
     wall = time.perf_counter() - t0
