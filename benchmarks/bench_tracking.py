@@ -110,7 +110,7 @@ def _rmse(est_pos: np.ndarray, est_t: np.ndarray, truth_pos: np.ndarray, t0: flo
 
 def run_hdsim(sc: dict, scans: int) -> dict:
     det = sc["det"].take(sc["det"].t_s < scans)
-    cfg = TrackerConfig(q_ncv_m2ps3=Q, gate_probability=GATE, max_speed_mps=4000.0)
+    cfg = TrackerConfig(filter="ekf", q_ncv_m2ps3=Q, gate_probability=GATE, max_speed_mps=4000.0)
     t0 = time.perf_counter()
     hist = Tracker(cfg).run(det)
     wall = time.perf_counter() - t0

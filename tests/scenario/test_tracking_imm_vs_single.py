@@ -1,6 +1,8 @@
 """On a maneuvering glide vehicle (S-turns and a skip, then a proportional-navigation dive),
-the IMM {NCV, Singer, hypersonic} tracks better than the best single-model filter fed the same
-reports (issue "Tracking": the IMM's position RMSE must be lower; numbers in the closing note).
+the default IMM {Singer, hypersonic, maneuver} tracks better than the best single-model EKF fed
+the same reports (NCV, NCA, Singer, and the hypersonic model with the process noise it needs
+alone, 1 m²/s⁵). Issue "Tracking": the IMM's position RMSE must be lower (50.2 m against
+55.0 m for Singer, 56.8 m NCA, 106.8 m NCV, 509 m hypersonic, which loses the dive).
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ def _rmse(sensed, section):
 
 
 def test_imm_beats_best_single_model(sensed):
-    single = {m: _rmse(sensed, {"motion": m}) for m in ("ncv", "singer")}
+    single = {m: _rmse(sensed, {"filter": "ekf", "motion": m, "hypersonic_q_m2ps5": 1.0})
+              for m in ("ncv", "nca", "singer", "hypersonic")}
     imm = _rmse(sensed, {"filter": "imm"})
+    print(f"IMM {imm:.1f} m; single-model EKF {single}")
     best = min(single.values())
     assert np.isfinite(imm) and imm < best, (imm, single)

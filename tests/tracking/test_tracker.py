@@ -130,7 +130,7 @@ def _truth_rows(hist, truth):
 def radar_run():
     rng = np.random.default_rng(11)
     det, truth, site, rot = radar_scenario(rng)
-    hist = Tracker(TrackerConfig(q_ncv_m2ps3=1.0)).run(det)
+    hist = Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(det)
     return det, truth, site, rot, hist
 
 
@@ -175,7 +175,7 @@ def test_radar_rmse_near_pcrlb(radar_run):
 def test_ir_only_three_satellites_by_triangulation():
     rng = np.random.default_rng(5)
     det, truth = ir_scenario(rng)
-    hist = Tracker(TrackerConfig(q_ncv_m2ps3=1.0)).run(det)
+    hist = Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(det)
     conf = np.unique(hist.track_id[hist.status == 1])
     assert sorted(hist.truth_idx[np.isin(hist.track_id, conf)].tolist()) != []
     got = {int(hist.truth_idx[hist.track_id == i][0]) for i in conf}
@@ -202,7 +202,7 @@ def test_centralized_fusion_radar_and_ir():
     rmse = {}
     for name, d in (("radar", det_r), ("ir", det_i),
                     ("both", Detections.concatenate([det_r, det_i]))):
-        hist = Tracker(TrackerConfig(q_ncv_m2ps3=1.0)).run(d)
+        hist = Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(d)
         conf = np.unique(hist.track_id[hist.status == 1])
         assert conf.size == 10  # one track per target, no duplicate across sensor types
         assert {int(hist.truth_idx[hist.track_id == i][0]) for i in conf} == set(range(10))
@@ -219,7 +219,7 @@ def test_centralized_fusion_radar_and_ir():
 def test_single_satellite_view_gives_angle_only_tentative_tracks():
     rng = np.random.default_rng(6)
     det, truth = ir_scenario(rng, n_targets=3, n_scans=6, clutter=0.0, n_sats=1)
-    hist = Tracker(TrackerConfig(q_ncv_m2ps3=1.0)).run(det)
+    hist = Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(det)
     assert np.unique(hist.track_id).size == 3
     assert np.all(hist.status == 0)  # never confirmed
     # huge uncertainty along the line of sight (parallax of the moving satellite shrinks it
@@ -235,7 +235,7 @@ def test_single_satellite_view_gives_angle_only_tentative_tracks():
 def test_out_of_order_reports_same_as_sorted():
     rng = np.random.default_rng(12)
     det, truth, _, _ = radar_scenario(rng, n_targets=8, n_scans=20, min_sep_m=30e3)
-    cfg = TrackerConfig(q_ncv_m2ps3=1.0, reorder_lag_s=3.0)
+    cfg = TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0, reorder_lag_s=3.0)
     ref = Tracker(cfg).run(det)
     # chunks of one scan each, shuffled within windows of 3 scans, rows shuffled inside
     chunks = [np.flatnonzero(det.t_s == k) for k in range(20)]
@@ -277,7 +277,7 @@ def test_out_of_order_reports_same_as_sorted():
 def test_tracker_never_reads_truth():
     rng = np.random.default_rng(13)
     det, truth, _, _ = radar_scenario(rng, n_targets=6, n_scans=12)
-    cfg = TrackerConfig(q_ncv_m2ps3=1.0)
+    cfg = TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)
     ref = Tracker(cfg).run(det)
     scrambled = det.take(np.arange(len(det)))
     scrambled.truth_idx = rng.permutation(det.truth_idx) * 7 + 3
@@ -291,11 +291,13 @@ def test_tracker_never_reads_truth():
 
 @pytest.mark.parametrize("kw", [dict(association="jpda", clutter_density=1e-9),
                                 dict(filter="ukf"),
-                                dict(filter="imm", imm_models=("ncv", "singer", "hypersonic"))])
+                                dict(filter="imm", imm_models=("ncv", "singer", "hypersonic")),
+                                dict(filter="imm"),
+                                dict(filter="imm", imm_stay_probability=0.95)])
 def test_filter_and_association_variants(kw):
     rng = np.random.default_rng(14)
     det, truth, site, rot = radar_scenario(rng, n_targets=5, n_scans=15, clutter=3.0)
-    hist = Tracker(TrackerConfig(q_ncv_m2ps3=1.0, **kw)).run(det)
+    hist = Tracker(TrackerConfig(**{"filter": "ekf", "q_ncv_m2ps3": 1.0, **kw})).run(det)
     conf = np.unique(hist.track_id[hist.status == 1])
     assert sorted(hist.truth_idx[hist.track_id == i][0] for i in conf) == list(range(5))
     m = (hist.status == 1) & (hist.t_s >= 8)
@@ -313,7 +315,7 @@ def test_coasting_then_deletion_when_reports_stop():
     rng = np.random.default_rng(15)
     det, truth, _, _ = radar_scenario(rng, n_targets=3, n_scans=40, pd=1.0, clutter=0.0)
     det = det.take(det.t_s < 10)  # targets vanish after t = 9 s
-    cfg = TrackerConfig(q_ncv_m2ps3=1.0, coast_after_s=2.5, delete_after_s=6.0)
+    cfg = TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0, coast_after_s=2.5, delete_after_s=6.0)
     # scattered false alarms every second until t = 30 s keep the clock running
     tail = det.take(np.zeros(21, int))
     tail.t_s = np.arange(10.0, 31.0)
@@ -335,7 +337,7 @@ def test_coasting_then_deletion_when_reports_stop():
 def test_duplicate_tracks_are_merged():
     rng = np.random.default_rng(16)
     det, truth, _, _ = radar_scenario(rng, n_targets=4, n_scans=12, clutter=0.0)
-    tr = Tracker(TrackerConfig(q_ncv_m2ps3=1.0))
+    tr = Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0))
     tr.process(det.take(det.t_s < 6))
     tr._drain(np.inf)  # noqa: SLF001 - reach the state between scans
     n_live = tr.tr["id"].size

@@ -109,6 +109,12 @@ def imm_mix(x: ArrayLike, P: ArrayLike, mu: ArrayLike, Pi: ArrayLike
     joint = Pi * mu[..., :, None]  # (n, i, j)
     cbar = joint.sum(axis=-2)  # (n, j)
     w = joint / np.where(cbar > 0, cbar, 1.0)[..., None, :]  # μ_{i|j}
+    # A model with no probability mass entering it (c̄_j = 0, e.g. Π = I over dt = 0 and
+    # μ_j = 0) keeps its own estimate instead of a mixture with zero weights.
+    dead = cbar <= 0
+    if dead.any():
+        m = mu.shape[-1]
+        w = np.where(dead[..., None, :], np.eye(m), w)
     x0 = np.einsum("nij,nid->njd", w, x)
     D = x[:, None, :, :] - x0[:, :, None, :]  # (n, j, i, d)
     wj = np.swapaxes(w, -1, -2)  # (n, j, i)

@@ -86,22 +86,49 @@ _POW = np.arange(_N_SERIES, dtype=np.float64)
 _A3 = np.concatenate([[0.0], (-1.0) ** (_K[1:] - 1) / _FACT[:-1]])  # x e^-x
 
 
-def _bracket(x: NDArray[np.float64], p: int, poly: tuple[float, ...], d1: float, d2: float,
-             d3: float) -> NDArray[np.float64]:
-    """``(poly(x) + d1 e^{-x} + d2 e^{-2x} + d3 x e^{-x}) / x^p``.
+def _bracket_table(specs: tuple[tuple[int, tuple[float, ...], float, float, float], ...]):
+    """Coefficients of the brackets ``(p, poly, d1, d2, d3)``, for :func:`_brackets`."""
+    powers = np.array([sp[0] for sp in specs])
+    poly = np.zeros((len(specs), 4))
+    for i, sp in enumerate(specs):
+        poly[i, :len(sp[1])] = sp[1]
+    d = np.array([sp[2:] for sp in specs], dtype=np.float64)
+    coef = np.stack([d1 * _A1[p:p + _N_SERIES] + d2 * _A2[p:p + _N_SERIES]
+                     + d3 * _A3[p:p + _N_SERIES] for p, _, d1, d2, d3 in specs])
+    return powers, poly, d, coef
+
+
+def _brackets(x: NDArray[np.float64], table) -> NDArray[np.float64]:
+    """Every bracket ``(poly(x) + d1 e^{-x} + d2 e^{-2x} + d3 x e^{-x}) / x^p`` of ``table`` at
+    ``x (...)``, returned as ``(..., b)`` in one vectorized pass.
 
     The numerator vanishes to order ``p`` at 0 (true of every Singer entry), so its closed form
     cancels catastrophically for small ``x``; there the Taylor series (coefficients of order
     ``>= p``, exact to 1e-16 for ``|x| < 0.5``) is used instead.
     """
-    coef = d1 * _A1[p:p + _N_SERIES] + d2 * _A2[p:p + _N_SERIES] + d3 * _A3[p:p + _N_SERIES]
+    powers, poly, d, coef = table
     small = np.abs(x) < 0.5
-    xs = np.where(small, x, 0.0)
-    series = (xs[..., None] ** _POW) @ coef  # one vectorized polynomial evaluation
-    xl = np.where(small, 1.0, x)
-    num = sum(c * xl**i for i, c in enumerate(poly)) + d1 * np.exp(-xl) + d2 * np.exp(-2 * xl) \
-        + d3 * xl * np.exp(-xl)
-    return np.where(small, series, num / xl**p)
+    xs = np.where(small, x, 0.0)[..., None]
+    series = (xs ** _POW) @ coef.T
+    xl = np.where(small, 1.0, x)[..., None]
+    e1 = np.exp(-xl)
+    num = (xl ** np.arange(4.0)) @ poly.T + d[:, 0] * e1 + d[:, 1] * e1 * e1 + d[:, 2] * xl * e1
+    return np.where(small[..., None], series, num / xl**powers)
+
+
+# F13 = (αT - 1 + e^{-αT})/α², F23 = (1 - e^{-αT})/α  ([LJ], Singer model)
+_F_TABLE = _bracket_table(((2, (-1.0, 1.0), 1.0, 0.0, 0.0), (1, (1.0,), -1.0, 0.0, 0.0)))
+# Q = q * [T^p B_ij(αT) / 2]  with B_ij the brackets of [LJ] (Q = 2ασ² q_ij):
+# q11, q12, q13, q22, q23, q33
+_Q_TABLE = _bracket_table((
+    (5, (1.0, 2.0, -2.0, 2.0 / 3.0), 0.0, -1.0, -4.0),
+    (4, (1.0, -2.0, 1.0), -2.0, 1.0, 2.0),
+    (3, (1.0,), 0.0, -1.0, -2.0),
+    (3, (-3.0, 2.0), 4.0, -1.0, 0.0),
+    (2, (1.0,), -2.0, 1.0, 0.0),
+    (1, (1.0,), 0.0, -1.0, 0.0),
+))
+_GM_LAST: list = [None, None]  # one-entry cache: key, (F, Q)
 
 
 def gauss_markov_axis(dt: ArrayLike, alpha: float, q: float
@@ -121,30 +148,38 @@ def gauss_markov_axis(dt: ArrayLike, alpha: float, q: float
         q: PSD of the acceleration driving noise, m²/s⁵.
     """
     t = _dt(dt)
+    # F and Q of one model over one set of intervals are asked for back to back (prediction):
+    # compute them once.  The cached arrays are read-only.
+    key = (float(alpha), float(q), t.shape, t.tobytes())
+    if _GM_LAST[0] == key:
+        return _GM_LAST[1]
     ta = np.abs(t)
     x = alpha * ta
     xt = alpha * t
+    fb = _brackets(xt, _F_TABLE)
     F = np.zeros(t.shape + (3, 3))
     F[..., 0, 0] = F[..., 1, 1] = 1.0
     F[..., 0, 1] = t
-    # F13 = (αT - 1 + e^{-αT})/α², F23 = (1 - e^{-αT})/α, F33 = e^{-αT}  ([LJ], Singer model)
-    F[..., 0, 2] = t * t * _bracket(xt, 2, (-1.0, 1.0), 1.0, 0.0, 0.0)
-    F[..., 1, 2] = t * _bracket(xt, 1, (1.0,), -1.0, 0.0, 0.0)
+    F[..., 0, 2] = t * t * fb[..., 0]
+    F[..., 1, 2] = t * fb[..., 1]
     F[..., 2, 2] = np.exp(-xt)
-    # Q = q * [T^p B_ij(αT) / 2]  with B_ij the brackets of [LJ] (Q = 2ασ² q_ij)
+    qb = _brackets(x, _Q_TABLE)
     h = 0.5 * q
-    q11 = h * ta**5 * _bracket(x, 5, (1.0, 2.0, -2.0, 2.0 / 3.0), 0.0, -1.0, -4.0)
-    q12 = h * ta**4 * _bracket(x, 4, (1.0, -2.0, 1.0), -2.0, 1.0, 2.0)
-    q13 = h * ta**3 * _bracket(x, 3, (1.0,), 0.0, -1.0, -2.0)
-    q22 = h * ta**3 * _bracket(x, 3, (-3.0, 2.0), 4.0, -1.0, 0.0)
-    q23 = h * ta**2 * _bracket(x, 2, (1.0,), -2.0, 1.0, 0.0)
-    q33 = h * ta * _bracket(x, 1, (1.0,), 0.0, -1.0, 0.0)
     sgn_odd = np.where(t < 0, -1.0, 1.0)  # cross terms of odd total order flip with dt sign
-    Q = np.stack([
-        np.stack([q11, sgn_odd * q12, q13], -1),
-        np.stack([sgn_odd * q12, q22, sgn_odd * q23], -1),
-        np.stack([q13, sgn_odd * q23, q33], -1),
-    ], -2)
+    q11 = h * ta**5 * qb[..., 0]
+    q12 = sgn_odd * h * ta**4 * qb[..., 1]
+    q13 = h * ta**3 * qb[..., 2]
+    q22 = h * ta**3 * qb[..., 3]
+    q23 = sgn_odd * h * ta**2 * qb[..., 4]
+    q33 = h * ta * qb[..., 5]
+    Q = np.empty(t.shape + (3, 3))
+    Q[..., 0, 0], Q[..., 1, 1], Q[..., 2, 2] = q11, q22, q33
+    Q[..., 0, 1] = Q[..., 1, 0] = q12
+    Q[..., 0, 2] = Q[..., 2, 0] = q13
+    Q[..., 1, 2] = Q[..., 2, 1] = q23
+    F.setflags(write=False)
+    Q.setflags(write=False)
+    _GM_LAST[0], _GM_LAST[1] = key, (F, Q)
     return F, Q
 
 
@@ -404,13 +439,11 @@ class HypersonicEcef:
         return gravity_ecef(r, j2=self.j2)
 
     def _gravity_gradient(self, r: NDArray[np.float64]) -> NDArray[np.float64]:
+        # the six displaced positions r ± h e_j in one gravity call
         h = 1.0
-        G = np.empty(r.shape + (3,))
-        for j in range(3):
-            e = np.zeros(3)
-            e[j] = h
-            G[..., :, j] = (self._gravity(r + e) - self._gravity(r - e)) / (2 * h)
-        return G
+        steps = np.concatenate([np.eye(3), -np.eye(3)]) * h  # (6, 3)
+        g = self._gravity(r[..., None, :] + steps)  # (..., 6, 3)
+        return np.swapaxes(g[..., :3, :] - g[..., 3:, :], -1, -2) / (2 * h)
 
     def _rhs(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         r, v, a = x[..., 0:3], x[..., 3:6], x[..., 6:9]

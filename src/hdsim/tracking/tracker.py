@@ -6,7 +6,8 @@ state ``[x, y, z, vx, vy, vz]`` plus, for 9-state models, acceleration). The loo
 scan is batched over tracks (no Python loop over tracks):
 
 1. **predict** all eligible tracks to the scan time (per-track ``dt``; EKF, UKF or IMM);
-2. **gate**: predicted measurement and ``H P Hᵀ`` of every track, chi-square gate on all
+2. **gate**: predicted measurement and ``H P Hᵀ`` of every track (of every IMM model: a report
+   is in the gate of a track when it is in the gate of one of its models), chi-square gate on all
    track-detection pairs (:func:`hdsim.tracking.association.gate_sparse`, identical to the full
    matrix), each detection with its own noise ``R = diag(σ²)``;
 3. **associate**: GNN (default) or JPDA (:mod:`hdsim.tracking.association`);
@@ -50,11 +51,12 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
+from scipy.linalg import expm
 from scipy.spatial import cKDTree
 
 from hdsim.earth import ecef_to_geodetic, enu_rotation
 from hdsim.sensors.detections import RADAR, SPACE_IR, Detections, nadir_frame
-from hdsim.tracking.association import gate_sparse, gnn_assign, jpda_weights
+from hdsim.tracking.association import GatedPairs, gate_sparse, gnn_assign, jpda_weights
 from hdsim.tracking.gating import chi2_gate
 from hdsim.tracking.imm import imm_combine, imm_predict, imm_update, make_predictor, make_updater
 from hdsim.tracking.initiation import (
@@ -83,6 +85,7 @@ from hdsim.tracking.triangulation import associate_los, ir_los_direction
 from hdsim.tracking.ukf import sigma_points
 
 __all__ = [
+    "SOJOURN_DEFAULTS_S",
     "STATUS_NAMES",
     "TrackHistory",
     "Tracker",
@@ -91,7 +94,7 @@ __all__ = [
 
 TENTATIVE, CONFIRMED, COASTING, DELETED = 0, 1, 2, 3
 STATUS_NAMES = ("tentative", "confirmed", "coasting", "deleted")
-_MODELS = ("ncv", "nca", "singer", "hypersonic")
+_MODELS = ("ncv", "nca", "singer", "hypersonic", "maneuver")
 _SEED_W = 8  # max detections remembered per seed fix
 _POLAR_RADIUS_M = 6356752.3
 
@@ -101,18 +104,31 @@ class TrackerConfig:
     """Tracker settings (SI units; defaults for hypersonic threats seen by radars and space IR).
 
     Filter and motion:
-        filter: ``"ekf"`` (default), ``"ukf"`` or ``"imm"``.
+        filter: ``"imm"`` (default), ``"ekf"`` or ``"ukf"``.
         motion: model of the single-model filters: ``"ncv"`` (default), ``"nca"``, ``"singer"``,
-            ``"hypersonic"`` (:class:`~hdsim.tracking.motion.HypersonicEcef`).
+            ``"hypersonic"`` (:class:`~hdsim.tracking.motion.HypersonicEcef`), ``"maneuver"``.
         imm_models: models of the IMM (mixed sizes are embedded with
-            :class:`~hdsim.tracking.motion.Augmented`), default NCV, Singer, hypersonic.
+            :class:`~hdsim.tracking.motion.Augmented`). Default: Singer (boost: thrust
+            acceleration), hypersonic (gravity plus a slowly varying lift/drag: glide, ballistic
+            midcourse, cruise) and maneuver (a Singer model of hard maneuvers up to ~30 g:
+            pull-ups, bank reversals, the terminal dive).
         imm_filter: per-model filter of the IMM, ``"ekf"`` or ``"ukf"``.
-        imm_stay_probability: diagonal of the Markov matrix (off-diagonal mass shared equally).
+        imm_sojourn_s: mean time (s) the target stays in each model of ``imm_models`` (default
+            :data:`SOJOURN_DEFAULTS_S`). The model switching is a continuous-time Markov chain
+            with generator ``Λ``: ``Π(dt) = exp(Λ dt)`` over each track's own prediction
+            interval, so the switching does not depend on how many sensor scans fall in a
+            second (the discrete rule of Bar-Shalom, Li & Kirubarajan 2001, ch. 11,
+            ``π_ii = 1 - T/τ_i`` for a sampling period ``T``, is its first-order form).
+        imm_stay_probability: legacy per-scan Markov matrix (diagonal ``p``, off-diagonal mass
+            shared equally); when set it replaces ``imm_sojourn_s``. Default ``None``.
         q_ncv_m2ps3: NCV acceleration PSD per axis, m²/s³ (100: ~10 m/s² in 1 s).
         q_nca_m2ps5: NCA jerk PSD, m²/s⁵.
         singer_tau_s, singer_sigma_mps2: Singer time constant (s) and acceleration sigma (m/s²).
         hypersonic_q_m2ps5, hypersonic_tau_s: specific-force PSD and correlation time of the
-            hypersonic model.
+            hypersonic model. The default (0.05 m²/s⁵) is the IMM's quiet model; alone, as a
+            single-model filter, it needs ~1 m²/s⁵ to follow glide maneuvers.
+        maneuver_sigma_mps2, maneuver_tau_s: acceleration sigma (300 m/s²) and time constant
+            (2 s) of the ``"maneuver"`` Singer model.
         accel_sigma_mps2: prior sigma of acceleration states at initiation and the variance
             (its square) of the extra states of augmented IMM models.
     Association:
@@ -148,17 +164,20 @@ class TrackerConfig:
         reorder_lag_s: reorder-buffer lag of :meth:`Tracker.process` (see module doc).
     """
 
-    filter: str = "ekf"
+    filter: str = "imm"
     motion: str = "ncv"
-    imm_models: tuple[str, ...] = ("ncv", "singer", "hypersonic")
+    imm_models: tuple[str, ...] = ("singer", "hypersonic", "maneuver")
     imm_filter: str = "ekf"
-    imm_stay_probability: float = 0.95
+    imm_stay_probability: float | None = None
+    imm_sojourn_s: tuple[float, ...] | None = None
     q_ncv_m2ps3: float = 100.0
     q_nca_m2ps5: float = 10.0
     singer_tau_s: float = 20.0
     singer_sigma_mps2: float = 30.0
-    hypersonic_q_m2ps5: float = 10.0
+    hypersonic_q_m2ps5: float = 0.05
     hypersonic_tau_s: float = 30.0
+    maneuver_sigma_mps2: float = 300.0
+    maneuver_tau_s: float = 2.0
     accel_sigma_mps2: float = 30.0
     association: str = "gnn"
     gate_probability: float = 0.9997
@@ -195,16 +214,22 @@ class TrackerConfig:
         need(len(self.imm_models) >= 2 and all(m in _MODELS for m in self.imm_models),
              "imm_models", f"at least two of {_MODELS}")
         need(self.imm_filter in ("ekf", "ukf"), "imm_filter", "allowed 'ekf', 'ukf'")
-        need(0.0 < self.imm_stay_probability < 1.0, "imm_stay_probability", "must be in (0, 1)")
+        need(self.imm_stay_probability is None or 0.0 < self.imm_stay_probability < 1.0,
+             "imm_stay_probability", "must be in (0, 1) or null")
+        need(self.imm_sojourn_s is None or (
+            len(self.imm_sojourn_s) == len(self.imm_models)
+            and all(isinstance(v, int | float) and v > 0 for v in self.imm_sojourn_s)),
+            "imm_sojourn_s", f"one number > 0 (s) per model of imm_models {self.imm_models}")
         need(self.association in ("gnn", "jpda"), "association", "allowed 'gnn', 'jpda'")
         need(self.association == "gnn" or (self.filter == "ekf"), "association",
-             "'jpda' needs filter='ekf'")
+             "'jpda' needs filter='ekf' (the default filter is 'imm')")
         need(0.0 < self.gate_probability < 1.0, "gate_probability", "must be in (0, 1)")
         need(0.0 < self.pd < 1.0, "pd", "must be in (0, 1)")
         need(self.clutter_density > 0.0, "clutter_density", "must be > 0")
         need(1 <= self.confirm_n <= 8, "confirm_n", "must be in [1, 8]")
         need(1 <= self.confirm_m <= self.confirm_n, "confirm_m", "must be in [1, confirm_n]")
-        for name in ("coast_after_s", "delete_after_s", "tentative_delete_after_s",
+        for name in ("maneuver_sigma_mps2", "maneuver_tau_s", "coast_after_s", "delete_after_s",
+                     "tentative_delete_after_s",
                      "max_sigma_pos_m", "max_speed_mps", "seed_max_age_s", "merge_d2",
                      "merge_interval_s", "merge_max_radius_m", "angle_only_sigma_range_m",
                      "angle_only_delete_after_s", "q_ncv_m2ps3", "q_nca_m2ps5",
@@ -216,10 +241,24 @@ class TrackerConfig:
         need(0.0 < self.ir_gate_probability < 1.0, "ir_gate_probability", "must be in (0, 1)")
 
 
+    def imm_sojourn(self, names: tuple[str, ...]) -> tuple[float, ...]:
+        """Mean sojourn time of each IMM model, s (``imm_sojourn_s`` or the defaults)."""
+        if self.imm_sojourn_s is not None:
+            return tuple(float(v) for v in self.imm_sojourn_s)
+        return tuple(SOJOURN_DEFAULTS_S[n] for n in names)
+
+
+SOJOURN_DEFAULTS_S = {"ncv": 60.0, "nca": 60.0, "singer": 60.0, "hypersonic": 120.0,
+                      "maneuver": 3.0}
+"""Default mean time a target stays in each IMM model, s."""
+
+
 # ------------------------------------------------------------------------------------------
 # Filter bank: one code path for single-model filters (m = 1) and the IMM (m models)
 # ------------------------------------------------------------------------------------------
 def _model(name: str, cfg: TrackerConfig):
+    if name == "maneuver":
+        return Singer(cfg.maneuver_tau_s, cfg.maneuver_sigma_mps2)
     if name == "ncv":
         return NearlyConstantVelocity(cfg.q_ncv_m2ps3)
     if name == "nca":
@@ -227,6 +266,25 @@ def _model(name: str, cfg: TrackerConfig):
     if name == "singer":
         return Singer(cfg.singer_tau_s, cfg.singer_sigma_mps2)
     return HypersonicEcef(cfg.hypersonic_q_m2ps5, cfg.hypersonic_tau_s)
+
+
+def _generator(sojourn_s: tuple[float, ...]) -> NDArray:
+    """Generator ``Λ`` of the continuous-time model-switching chain: leave model ``i`` at rate
+    ``1/T_i`` (mean sojourn ``T_i``) to the other models in equal shares."""
+    m = len(sojourn_s)
+    rate = 1.0 / np.asarray(sojourn_s, dtype=np.float64)
+    lam = np.repeat((rate / (m - 1))[:, None], m, axis=1)
+    np.fill_diagonal(lam, -rate)
+    return lam
+
+
+def _transition(generator: NDArray, dt: NDArray) -> NDArray:
+    """Markov matrices ``Π(dt) = exp(Λ |dt|)`` ``(n, m, m)`` over each track's own interval:
+    switching is a property of time, not of how many sensor scans fall in it (several scans
+    at one instant mix nothing)."""
+    Pi = np.maximum(expm(generator[None] * np.abs(np.asarray(dt, np.float64))[:, None, None]),
+                    0.0)  # round-off can leave -1e-17
+    return Pi / Pi.sum(axis=-1, keepdims=True)
 
 
 class _Bank:
@@ -241,9 +299,14 @@ class _Bank:
                        for b in base]
         self.names = tuple(names)
         self.m = len(self.models)
-        stay = cfg.imm_stay_probability
-        self.Pi = np.full((self.m, self.m), (1.0 - stay) / max(self.m - 1, 1))
-        np.fill_diagonal(self.Pi, stay if self.m > 1 else 1.0)
+        self.Pi = None
+        self.generator = None
+        if cfg.imm_stay_probability is not None:  # per-scan Markov matrix
+            stay = cfg.imm_stay_probability
+            self.Pi = np.full((self.m, self.m), (1.0 - stay) / max(self.m - 1, 1))
+            np.fill_diagonal(self.Pi, stay if self.m > 1 else 1.0)
+        elif self.m > 1:
+            self.generator = _generator(cfg.imm_sojourn(names))
         self.accel_var = cfg.accel_sigma_mps2**2
 
     def init(self, x6: NDArray, P6: NDArray) -> tuple[NDArray, NDArray, NDArray]:
@@ -264,7 +327,8 @@ class _Bank:
             xp, Pp = make_predictor(self.models[0], dt, self.method)(x[:, 0], P[:, 0])
             return xp[:, None], Pp[:, None], mu
         preds = [make_predictor(mod, dt, self.method) for mod in self.models]
-        return imm_predict(x, P, mu, self.Pi, preds)
+        Pi = self.Pi if self.Pi is not None else _transition(self.generator, dt)
+        return imm_predict(x, P, mu, Pi, preds)
 
     def combine(self, x, P, mu):
         if self.m == 1:
@@ -506,6 +570,27 @@ class Tracker:
             self._ir_pool.append((sc, free))
         self._manage(sc.t)
 
+    def _gate_models(self, xp, Pp, meas, Z, Rv, resid, wrap1) -> GatedPairs:
+        """IMM gate: a report is in a track's gate when it is inside the gate of *any* of the
+        track's models (Bar-Shalom, Willett & Tian, *Tracking and Data Fusion*, 2011, gate an
+        IMM with the model of largest innovation covariance; the union is the same idea
+        without choosing one).  Gating on the mixture's moments alone loses a target at the
+        onset of a hard maneuver: the maneuver model that predicts the report carries little
+        probability before the report arrives, so the combined covariance is too small.  The
+        pair's ``d2`` (GNN cost) is the smallest over the models."""
+        n, m, d = xp.shape
+        zp, HPHt = _moments(xp.reshape(n * m, d), Pp.reshape(n * m, d, d), meas,
+                            self._unscented)
+        pm = gate_sparse(zp, HPHt, Z, Rv, self.config.gate_probability, resid, wrap1)
+        if pm.track.size == 0:
+            return pm
+        track = pm.track // m
+        o = np.lexsort((pm.d2, pm.det, track))
+        first = np.r_[True, (track[o][1:] != track[o][:-1]) | (pm.det[o][1:] != pm.det[o][:-1])]
+        k = o[first]
+        return GatedPairs(track[k], pm.det[k], pm.d2[k], pm.log_likelihood[k],
+                          pm.innovation[k])
+
     def _meas(self, sc: _Scan):
         if sc.stype == RADAR:
             if sc.sensor not in self._radar_geom:
@@ -532,9 +617,12 @@ class Tracker:
         xp, Pp, mup = self.bank.predict(tr["x"][idx], tr["P"][idx], tr["mu"][idx],
                                         sc.t - tr["t"][idx])
         xc, Pc = self.bank.combine(xp, Pp, mup)
-        zp, HPHt = _moments(xc, Pc, meas, self._unscented)
-        pairs = gate_sparse(zp, HPHt, Z, Rv, cfg.gate_probability, resid, wrap1)
         n = idx.size
+        if self.bank.m == 1:
+            zp, HPHt = _moments(xc, Pc, meas, self._unscented)
+            pairs = gate_sparse(zp, HPHt, Z, Rv, cfg.gate_probability, resid, wrap1)
+        else:
+            pairs = self._gate_models(xp, Pp, meas, Z, Rv, resid, wrap1)
         firm = tr["status"][idx] != TENTATIVE
         blocked[pairs.det[firm[pairs.track]]] = True
         if cfg.association == "gnn":
