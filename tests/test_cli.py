@@ -213,3 +213,41 @@ def test_version():
 
     result = invoke("version")
     assert result.exit_code == 0 and result.stdout.strip() == f"hdsim {version('hdsim')}"
+
+
+def test_nees_needs_threats_and_sensors(tmp_path):
+    result = invoke("nees", scenario_file(tmp_path, GOOD), "--out", tmp_path / "n", "--runs", 2)
+    assert result.exit_code == 2
+    assert "needs threats and sensors" in result.stderr
+    assert not (tmp_path / "n").exists()
+
+
+def test_nees_writes_tables_plot_and_verdicts(tmp_path, monkeypatch):
+    import json
+
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from hdsim.scenario import consistency
+
+    def fake(scenario, runs, jobs, progress):
+        progress(1.0)
+        g = np.arange(5.0)
+        return consistency.NeesRuns(
+            threat_ids=["a", "b"], seeds=np.arange(runs), n_rows=np.full((runs, 2), 50),
+            mean_nees=np.tile([6.1, 20.0], (runs, 1)), rmse_pos_m=np.full((runs, 2), 40.0),
+            t_s=g, nees_t=np.array([[6.0, 5.0, 7.0, 30.0, 6.0], [20.0] * 5]),
+            runs_t=np.full((2, 5), runs))
+
+    monkeypatch.setattr(consistency, "nees_runs", fake)
+    out = tmp_path / "n"
+    result = invoke("nees", scenario_file(tmp_path, with_threats({})), "--out", out, "-n", 10)
+    assert result.exit_code == 0, result.output
+    assert "consistent" in result.stdout and "INCONSISTENT" in result.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    verdict = {r["threat_id"]: (r["inside"], r["fraction_of_seconds_inside"])
+               for r in summary["threats"]}
+    assert verdict == {"a": (True, 0.8), "b": (False, 0.0)}
+    assert pq.read_table(out / "nees.parquet").num_rows == 20
+    assert pq.read_table(out / "nees_series.parquet").num_rows == 10
+    assert (out / "nees.png").read_bytes()[:4] == b"\x89PNG"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.text import Text
@@ -135,6 +136,58 @@ def coverage(file: FileArg, out: OutOpt) -> None:
     except ValueError as exc:
         raise _fail(str(exc)) from None
     _out_console().print(Text(f"Coverage of {scenario.name} written to {out}"))
+
+
+@app.command()
+def nees(
+    file: FileArg,
+    out: OutOpt,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1,
+                                      help="Monte Carlo runs of the sensors.")] = 10,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Check the tracker's consistency: NEES over Monte Carlo runs of the sensor noise, per
+    threat, against its chi-square interval (nees.parquet, nees_series.parquet, nees.png)."""
+    scenario = _load(file)
+    consistency = importlib.import_module("hdsim.scenario.consistency")
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from hdsim.scenario.results import write_run
+    from hdsim.viz.plots import nees_timeline, png_bytes
+
+    try:
+        with Progress(transient=True) as bar:
+            task = bar.add_task(f"{runs} runs", total=1.0)
+            nr = consistency.nees_runs(scenario, runs=runs, jobs=jobs,
+                                       progress=lambda f: bar.update(task, completed=f))
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    test, pooled, frac = nr.test(), nr.pooled(), nr.fraction_inside()
+    rows = [{"threat_id": tid, "mean_nees": float(test.average[k]),
+             "inside": bool(test.inside[k]), "fraction_of_seconds_inside": float(frac[k]),
+             "rmse_pos_m": float(np.nanmean(nr.rmse_pos_m[:, k]))}
+            for k, tid in enumerate(nr.threat_ids)]
+    summary = {"scenario": scenario.name, "runs": runs, "seeds": nr.seeds.tolist(),
+               "interval": [test.lower, test.upper], "threats": rows,
+               "pooled": {"mean_nees": float(pooled.average), "interval":
+                          [pooled.lower, pooled.upper], "inside": bool(pooled.inside)}}
+    fig = nees_timeline(nr)
+    write_run(out, {"nees": nr.to_arrow(), "nees_series": nr.series_arrow()}, summary,
+              extra_files={"nees.png": png_bytes(fig)})
+    table = Table(title=f"NEES over {runs} runs (expected 6; 95 % interval "
+                        f"[{test.lower:.2f}, {test.upper:.2f}])")
+    for col in ("threat", "mean NEES", "verdict", "seconds inside %", "RMSE pos m"):
+        table.add_column(col, justify="left" if col == "threat" else "right")
+    for r in rows:
+        table.add_row(r["threat_id"], f"{r['mean_nees']:.2f}",
+                      "consistent" if r["inside"] else "INCONSISTENT",
+                      f"{100 * r['fraction_of_seconds_inside']:.0f}", f"{r['rmse_pos_m']:.0f}")
+    console = _out_console()
+    console.print(table)
+    console.print(Text(f"All threats: {pooled.average:.2f} in [{pooled.lower:.2f}, "
+                       f"{pooled.upper:.2f}]: {'consistent' if pooled.inside else 'INCONSISTENT'}"
+                       f". Written to {out}"))
 
 
 @app.command()

@@ -20,6 +20,7 @@ from hdsim.metrics.consistency import (
     chi2_interval,
     nees,
     nis,
+    run_average_nees,
 )
 from hdsim.metrics.ospa import (
     GospaResult,
@@ -50,6 +51,7 @@ __all__ = [
     "SiapScores",
     "average_nees",
     "average_nis",
+    "run_average_nees",
     "chi2_interval",
     "gospa",
     "gospa_series",

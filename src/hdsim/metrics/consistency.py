@@ -10,6 +10,15 @@ Bar-Shalom, Li & Kirubarajan, *Estimation with Applications to Tracking and Navi
   ``1 - α`` acceptance interval of ``ε̄`` is
   ``[χ²_{N n}(α/2) / N, χ²_{N n}(1 - α/2) / N]`` (scipy.stats.chi2 quantiles).
 
+Time-averaged NEES over Monte Carlo runs (:func:`run_average_nees`): the NEES values of one run
+are correlated in time, so their average is not ``χ²(K n)/K``.  For a consistent filter each
+value has mean ``n`` and variance ``2n``; the time average ``ε̄_m`` of run ``m`` still has mean
+``n`` and a variance of at most ``2n`` (the variance of a mean of identically distributed
+variables never exceeds that of one of them, whatever their correlation).  The average of ``M``
+independent runs thus has mean ``n`` and variance at most ``2n/M`` — the moments of
+``χ²(M n)/M`` — so the interval of ``M`` single χ² samples is the acceptance interval of the
+least favourable (fully correlated) case: it is wider than the exact one, never narrower.
+
 All quadratic forms are solved through Cholesky factors (no matrix inverse).
 """
 
@@ -28,6 +37,7 @@ __all__ = [
     "chi2_interval",
     "nees",
     "nis",
+    "run_average_nees",
 ]
 
 
@@ -129,3 +139,25 @@ def average_nis(innovation: ArrayLike, S: ArrayLike, axis: int | tuple[int, ...]
     """Average NIS over ``axis`` (runs, or time steps of one run) with its interval."""
     v = nis(innovation, S)
     return _average(v, np.shape(innovation)[-1], axis, confidence)
+
+
+def run_average_nees(per_run: ArrayLike, dof: int = 6, axis: int = 0,
+                     confidence: float = 0.95) -> ConsistencyTest:
+    """Average over independent Monte Carlo runs of each run's time-averaged NEES, with the
+    conservative interval of the module docstring (``N`` = number of runs).
+
+    Args:
+        per_run: time-averaged NEES of each run ``(M, ...)`` (runs on ``axis``); NaN entries
+            (no estimate in that run) are left out, and ``N`` is the smallest count left.
+        dof: state dimension ``n``.
+        axis: the runs' axis.
+        confidence: two-sided probability of the interval.
+    """
+    v = np.asarray(per_run, dtype=np.float64)
+    count = np.sum(np.isfinite(v), axis=axis)
+    n = int(np.min(count)) if count.size else 0
+    if n < 1:
+        raise ValueError(f"per_run: no finite value along axis {axis} (shape {v.shape})")
+    avg = np.nanmean(v, axis=axis)
+    lo, hi = chi2_interval(dof, n, confidence)
+    return ConsistencyTest(avg, lo, hi, (avg >= lo) & (avg <= hi))

@@ -24,7 +24,7 @@ from hdsim.tracking import NearlyConstantVelocity, Tracker, TrackerConfig
 from hdsim.tracking.measurement import ir_jacobian, radar_jacobian
 from hdsim.tracking.tracker import TrackHistory
 
-__all__ = ["TrackingOutput", "tracker_config", "run_tracking", "SCORING_DEFAULTS"]
+__all__ = ["TrackingOutput", "tracker_config", "run_tracking", "track_errors", "SCORING_DEFAULTS"]
 
 SCORING_DEFAULTS = {
     "fire_control_sigma_m": 1000.0,  # 1-sigma position error of a fire-control-quality track
@@ -101,28 +101,39 @@ def _track_positions_at(hist: TrackHistory, times: np.ndarray, confirmed: np.nda
     return [points_a[cuts[i]:cuts[i + 1]] for i in range(times.size)]
 
 
-def _accuracy(hist: TrackHistory, trajs: TrajectorySet
-              ) -> dict[int, tuple[float | None, float | None, float | None]]:
-    """Per threat: position RMSE, velocity RMSE and average NEES (6 states; 6 for a consistent
-    filter, Bar-Shalom, Li & Kirubarajan 2001 §5.4) of the confirmed/coasting track rows
-    associated to it.  One grouping pass over the history (rows sorted by threat)."""
+def track_errors(hist: TrackHistory, trajs: TrajectorySet
+                 ) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per threat index: the history rows of the confirmed/coasting tracks associated to it
+    (while it flies), their state error (estimate minus truth, ``(r, 6)``) and NEES ``(r,)``.
+    One grouping pass over the history (rows sorted by threat)."""
     rows = np.flatnonzero(np.isin(hist.status, [1, 2]) & (hist.truth_idx >= 0))
     rows = rows[np.argsort(hist.truth_idx[rows], kind="stable")]
     bounds = np.searchsorted(hist.truth_idx[rows], np.arange(len(trajs) + 1))
-    out: dict[int, tuple[float | None, float | None, float | None]] = {}
+    out = {}
     for k, tr in enumerate(trajs):
         r = rows[bounds[k]:bounds[k + 1]]
         truth = tr.state_at(hist.t_s[r]) if r.size else np.empty((0, 6))
         ok = np.isfinite(truth[:, 0])
-        if not ok.any():
-            out[k] = (None, None, None)
-            continue
         r = r[ok]
         err = hist.state[r] - truth[ok]
-        sol = np.linalg.solve(hist.cov[r], err[..., None])[..., 0]
+        nees = np.sum(err * np.linalg.solve(hist.cov[r], err[..., None])[..., 0], axis=1)
+        out[k] = (r, err, nees)
+    return out
+
+
+def _accuracy(hist: TrackHistory, trajs: TrajectorySet
+              ) -> dict[int, tuple[float | None, float | None, float | None]]:
+    """Per threat: position RMSE, velocity RMSE and average NEES (6 states; 6 for a consistent
+    filter, Bar-Shalom, Li & Kirubarajan 2001 §5.4) of the confirmed/coasting track rows
+    associated to it."""
+    out: dict[int, tuple[float | None, float | None, float | None]] = {}
+    for k, (r, err, nees) in track_errors(hist, trajs).items():
+        if not r.size:
+            out[k] = (None, None, None)
+            continue
         out[k] = (float(np.sqrt(np.mean(np.sum(err[:, :3] ** 2, axis=1)))),
                   float(np.sqrt(np.mean(np.sum(err[:, 3:] ** 2, axis=1)))),
-                  float(np.mean(np.sum(err * sol, axis=1))))
+                  float(np.mean(nees)))
     return out
 
 

@@ -399,6 +399,9 @@ def _skew(w: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.array([[0.0, -w[2], w[1]], [w[2], 0.0, -w[0]], [-w[1], w[0], 0.0]])
 
 
+_HYP_LAST: list = [None, None]  # one-entry cache: the state integrated with the last Jacobian
+
+
 @dataclass(frozen=True)
 class HypersonicEcef:
     """Hypersonic point-mass model in the rotating ECEF frame, state 9 ``[r, v, a_ng]``.
@@ -489,13 +492,23 @@ class HypersonicEcef:
             x = x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
         return x, phi
 
+    def _key(self, x: NDArray[np.float64], dt: ArrayLike) -> tuple:
+        t = _dt(dt)
+        return (self, x.shape, x.tobytes(), t.shape, t.tobytes())
+
     def f(self, x: ArrayLike, dt: ArrayLike) -> NDArray[np.float64]:
         """State after ``dt`` seconds (RK4), shape of ``x``."""
+        x = np.asarray(x, dtype=np.float64)
+        if _HYP_LAST[0] is not None and _HYP_LAST[0] == self._key(x, dt):
+            return _HYP_LAST[1].copy()  # integrated already by the jacobian call (EKF)
         return self._integrate(x, dt, False)[0]
 
     def jacobian(self, x: ArrayLike, dt: ArrayLike) -> NDArray[np.float64]:
         """``∂f/∂x``, ``x.shape[:-1] + (9, 9)``."""
-        return self._integrate(x, dt, True)[1]
+        x = np.asarray(x, dtype=np.float64)
+        xf, phi = self._integrate(x, dt, True)
+        _HYP_LAST[0], _HYP_LAST[1] = self._key(x, dt), xf
+        return phi
 
     def Q(self, dt: ArrayLike) -> NDArray[np.float64]:  # noqa: N802
         alpha = 0.0 if math.isinf(self.tau_s) else 1.0 / self.tau_s

@@ -33,6 +33,7 @@ from hdsim.scenario.results import read_run, read_summary
 from hdsim.threats.trajectory import hermite
 
 __all__ = [
+    "nees_timeline",
     "RunData",
     "load_run",
     "ground_track",
@@ -532,6 +533,46 @@ def ospa_timeline(run: RunData) -> Figure | None:
     ax_n.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
     ax_n.grid(True, alpha=0.3)
     ax_n.set_xlabel(_TIME_LABEL)
+    return fig
+
+
+def nees_timeline(nr: Any, confidence: float = 0.95) -> Figure:
+    """Filter consistency over Monte Carlo runs (a :class:`hdsim.scenario.consistency.NeesRuns`):
+    per threat, the NEES of each second averaged over the runs (log scale), its expected value
+    6 and the two-sided χ² interval of ``M`` runs (shaded; seconds where fewer runs had a track
+    are drawn lighter). One axes per threat (two columns beyond four threats)."""
+    from hdsim.metrics.consistency import chi2_interval
+
+    m = int(nr.seeds.size)
+    lo, hi = chi2_interval(6, m, confidence)
+    test = nr.test(confidence)
+    frac = nr.fraction_inside(confidence)
+    n = len(nr.threat_ids)
+    ncols = 1 if n <= 4 else 2
+    nrows = -(-n // ncols)
+    fig = _new_figure(10.0 if ncols == 1 else 13.0, 0.9 + 2.4 * nrows)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    for k, (ax, tid) in enumerate(zip(axes, nr.threat_ids, strict=False)):
+        full = nr.runs_t[k] == m
+        some = nr.runs_t[k] > 0
+        ax.axhspan(lo, hi, color="#2ca02c", alpha=0.15, lw=0, label=f"{confidence:.0%} interval")
+        ax.axhline(6.0, color="#2ca02c", lw=1.0, ls="--", label="expected (6)")
+        ax.plot(nr.t_s, np.where(some & ~full, nr.nees_t[k], np.nan), color="#1f77b4",
+                lw=0.8, alpha=0.35, gid=f"nees-partial:{tid}")
+        ax.plot(nr.t_s, np.where(full, nr.nees_t[k], np.nan), color="#1f77b4", lw=0.9,
+                label=f"run average ({m} runs)", gid=f"nees:{tid}")
+        ax.set_yscale("log")
+        ax.set_title(f"{tid}: time-averaged NEES {test.average[k]:.2f} "
+                     f"({'inside' if test.inside[k] else 'OUTSIDE'} [{lo:.2f}, {hi:.2f}]); "
+                     f"{frac[k]:.0%} of seconds inside", fontsize=9)
+        ax.set_ylabel("NEES")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    for ax in axes[max(n - ncols, 0):n]:
+        ax.set_xlabel(_TIME_LABEL)
+    fig.suptitle(f"Tracker consistency over {m} Monte Carlo runs of the sensors")
     return fig
 
 
