@@ -564,15 +564,17 @@ def nees_timeline(nr: Any, confidence: float = 0.95) -> Figure:
         ax.plot(nr.t_s, np.where(full, nr.nees_t[k], np.nan), color="#1f77b4", lw=0.9,
                 label=f"run average ({m} runs)", gid=f"nees:{tid}")
         ax.set_yscale("log")
-        ax.set_title(f"{tid}: time-averaged NEES {test.average[k]:.2f} "
-                     f"({'inside' if test.inside[k] else 'OUTSIDE'} [{lo:.2f}, {hi:.2f}]); "
+        ax.set_title(f"{tid}: mean {test.average[k]:.2f} "
+                     f"({'inside' if test.inside[k] else 'OUTSIDE'}), "
                      f"{frac[k]:.0%} of seconds inside", fontsize=9)
         ax.set_ylabel("NEES")
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8)
     for ax in axes[max(n - ncols, 0):n]:
         ax.set_xlabel(_TIME_LABEL)
-    fig.suptitle(f"Tracker consistency over {m} Monte Carlo runs of the sensors")
+    fig.suptitle(f"Tracker NEES over {m} Monte Carlo runs of the sensors "
+                 f"(95 % interval [{lo:.2f}, {hi:.2f}])")
     return fig
 
 
