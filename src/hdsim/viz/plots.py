@@ -123,6 +123,18 @@ def _new_figure(width_in: float, height_in: float) -> Figure:
     return fig
 
 
+def _threat_grid(n: int, row_height_in: float) -> tuple[Figure, NDArray[np.object_], int]:
+    """A figure with one axes per threat (shared x; two columns beyond four threats, unused
+    axes hidden). Returns ``(fig, axes (flat), ncols)``."""
+    ncols = 1 if n <= 4 else 2
+    nrows = -(-n // ncols)
+    fig = _new_figure(10.0 if ncols == 1 else 13.0, 0.9 + row_height_in * nrows)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes, ncols
+
+
 def _num(table: pa.Table, name: str) -> NDArray[np.float64]:
     """A numeric column as float64 (nulls as NaN)."""
     return table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
@@ -461,12 +473,7 @@ def tracking_errors(run: RunData) -> Figure | None:
     if tracked is None or not truths:
         return None
     n = len(truths)
-    ncols = 1 if n <= 4 else 2
-    nrows = -(-n // ncols)
-    fig = _new_figure(10.0 if ncols == 1 else 13.0, 0.9 + 2.6 * nrows)
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
-    for ax in axes[n:]:
-        ax.set_visible(False)
+    fig, axes, ncols = _threat_grid(n, 2.6)
     for ax, (tid, tr) in zip(axes, truths.items(), strict=False):
         m_threat = tracked["truth_id"] == tid
         track_ids = np.unique(tracked["track_id"][m_threat])
@@ -548,12 +555,7 @@ def nees_timeline(nr: Any, confidence: float = 0.95) -> Figure:
     test = nr.test(confidence)
     frac = nr.fraction_inside(confidence)
     n = len(nr.threat_ids)
-    ncols = 1 if n <= 4 else 2
-    nrows = -(-n // ncols)
-    fig = _new_figure(10.0 if ncols == 1 else 13.0, 0.9 + 2.4 * nrows)
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
-    for ax in axes[n:]:
-        ax.set_visible(False)
+    fig, axes, ncols = _threat_grid(n, 2.4)
     for k, (ax, tid) in enumerate(zip(axes, nr.threat_ids, strict=False)):
         full = nr.runs_t[k] == m
         some = nr.runs_t[k] > 0
