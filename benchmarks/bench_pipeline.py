@@ -14,10 +14,12 @@ result folder written to a temporary directory and deleted afterwards):
   ``htv2``, guided to the target, no maneuvers; draws that the scenario's reach check rejects
   are redrawn (their count is printed).  Sensors: one space layer ``preset: leo_tracking_layer``
   (Walker 168/12/1, 1,000 km, 80°; ``--walker T/P/F`` makes it sparser) and three radars
-  ``preset: xband_long_range`` (notional sites in Japan and Korea).  Tracking: ``tracking: {}``,
-  the default single-model EKF with the nearly-constant-velocity model, GNN association.  No
-  weapons, so the run loop stops after tracking.  ``--duration`` is the scenario's
-  ``duration_s`` (threats still flying at the end are cut there).
+  ``preset: xband_long_range`` (notional sites in Japan and Korea).  Tracking:
+  ``tracking: {filter: imm}`` by default, the tracker's default IMM (its default models, each
+  an EKF) with GNN association; ``--filter ekf`` sets ``tracking: {filter: ekf}``, the
+  single-model EKF with the nearly-constant-velocity model (much faster).  No weapons, so the
+  run loop stops after tracking.  ``--duration`` is the scenario's ``duration_s`` (threats
+  still flying at the end are cut there).
 
 For the scale case the tracking stage is split into the tracker itself (``Tracker.run``, timed
 by a subclass patched into ``stage_tracking``; library code is unchanged) and the scoring that
@@ -30,7 +32,7 @@ then the top hdsim functions by cumulative time.  The run loop's ``detection_sum
 threat and layer, outside the stage timings) is timed on its own and shown under "other".
 
 Usage: ``python benchmarks/bench_pipeline.py [--case raid scale] [--threats 1000]
-[--duration 300] [--walker 168/12/1] [--profile]``.
+[--duration 300] [--walker 168/12/1] [--filter imm|ekf] [--profile]``.
 """
 
 from __future__ import annotations
@@ -182,10 +184,10 @@ def _glider(k: int, rng: np.random.Generator, launch_window_s: float) -> dict:
 
 
 def scale_scenario_dict(n_threats: int, duration_s: float, seed: int = 1,
-                        launch_window_s: float = 60.0, walker: tuple[int, int, int] | None = None
-                        ) -> tuple[dict, int]:
+                        launch_window_s: float = 60.0, walker: tuple[int, int, int] | None = None,
+                        filter_name: str = "imm") -> tuple[dict, int]:
     """The scale scenario as a dict (see the module docstring) and the number of redrawn
-    (out-of-reach) threats."""
+    (out-of-reach) threats; ``filter_name`` is the ``tracking.filter`` (``imm`` or ``ekf``)."""
     rng = np.random.default_rng(seed)
     threats, redrawn = [], 0
     for k in range(n_threats):
@@ -215,8 +217,15 @@ def scale_scenario_dict(n_threats: int, duration_s: float, seed: int = 1,
             "radars": [{"id": rid, "preset": "xband_long_range", "site": site}
                        for rid, site in RADAR_SITES.items()],
         },
-        "tracking": {},
+        "tracking": {"filter": filter_name},
     }, redrawn
+
+
+def _tracker_text(section: dict) -> str:
+    cfg = stage_tracking.tracker_config(section)[0]
+    models = (f"models {', '.join(cfg.imm_models)}, per-model {cfg.imm_filter}"
+              if cfg.filter == "imm" else f"motion {cfg.motion}")
+    return f"filter {cfg.filter}: {models}, association {cfg.association}"
 
 
 def _median(values) -> float:
@@ -231,10 +240,12 @@ def _mean(values) -> float:
 
 
 def bench_scale(n_threats: int, duration_s: float, seed: int, launch_window_s: float,
-                walker: tuple[int, int, int] | None, profile: bool, top: int) -> None:
+                walker: tuple[int, int, int] | None, profile: bool, top: int,
+                filter_name: str = "imm") -> None:
     """Case 2: many boost-glide vehicles against the full sensor set, threats → tracking."""
     t0 = time.perf_counter()
-    data, redrawn = scale_scenario_dict(n_threats, duration_s, seed, launch_window_s, walker)
+    data, redrawn = scale_scenario_dict(n_threats, duration_s, seed, launch_window_s, walker,
+                                        filter_name)
     scenario = scenario_from_dict(data)
     build = time.perf_counter() - t0
     layer = scenario.sensors.space_layers[0].walker
@@ -242,10 +253,8 @@ def bench_scale(n_threats: int, duration_s: float, seed: int, launch_window_s: f
           f"duration {duration_s:g} s, launches over {launch_window_s:g} s, seed {seed} ==")
     print(f"sensors: LEO layer Walker {layer.total}/{layer.planes}/{layer.phasing} at "
           f"{layer.altitude_m / 1e3:.0f} km, {layer.inclination_deg:g}° + "
-          f"{len(scenario.sensors.radars)} xband_long_range radars; tracking: default "
-          f"(filter {stage_tracking.tracker_config({})[0].filter}, motion "
-          f"{stage_tracking.tracker_config({})[0].motion}, association "
-          f"{stage_tracking.tracker_config({})[0].association}); no weapons")
+          f"{len(scenario.sensors.radars)} xband_long_range radars; tracking "
+          f"{dict(scenario.tracking)} ({_tracker_text(dict(scenario.tracking))}); no weapons")
     print(f"scenario build + validation {build:.2f} s")
     out = _run(scenario, profile=profile, live=True)
     res, total = out["result"], out["total_s"]
@@ -321,6 +330,9 @@ def main() -> None:
                     help="scale case: launch times uniform over [0, this]")
     ap.add_argument("--walker", type=_walker, default=None,
                     help="scale case: override the layer's Walker T/P/F (preset 168/12/1)")
+    ap.add_argument("--filter", choices=["imm", "ekf"], default="imm",
+                    help="scale case: tracking.filter (imm: the tracker's default; ekf: "
+                    "single-model NCV EKF, faster)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", action="store_true",
                     help="scale case: cProfile the tracking stage, print the top functions")
@@ -331,7 +343,7 @@ def main() -> None:
         bench_raid(args.raid_file.resolve())
     if "scale" in args.case:
         bench_scale(args.threats, args.duration, args.seed, args.launch_window_s, args.walker,
-                    args.profile, args.top)
+                    args.profile, args.top, args.filter)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 Sets are arrays ``(m, d)`` of points (``d`` = 3 for ECEF positions, m); the base distance is the
 Euclidean norm. Both metrics cut the base distance at ``c`` (m) and raise it to the order
-``p >= 1``, and both are minimised over assignments by :func:`scipy.optimize.linear_sum_assignment`
-(exact, polynomial) on the ``(m, n)`` matrix of ``min(d, c)^p``.
+``p >= 1``, and both are minimised exactly over the assignments of the ``(m, n)`` matrix of
+``min(d, c)^p`` (an optimal assignment, not an approximation; see *Solving it* below).
 
 * **OSPA** (Schuhmacher, Vo & Vo, "A consistent metric for performance evaluation of multi-object
   filters", IEEE TSP 56(8):3447-3457, 2008, eq. (3)), for ``m <= n`` points:
@@ -19,6 +19,25 @@ Euclidean norm. Both metrics cut the base distance at ``c`` (m) and raise it to 
   at ``d >= c`` counts as one missed and one false object, which gives the same total.
 
 The two share one assignment problem, and ``max(m, n) · OSPA^p = GOSPA^p + c^p |m - n| / 2``.
+
+**Solving it.** Every pair at ``d >= c`` costs ``c^p``, as much as leaving both points
+unassigned, so the minimum of ``Σ min(d, c)^p`` over the ``min(m, n)`` pairs of a full
+assignment is ``c^p · min(m, n) - max_γ Σ_{(i,j)∈γ} (c^p - d_ij^p)`` over partial assignments
+``γ`` of the pairs closer than ``c``: the close pairs of an optimal full assignment are an
+optimal ``γ``, and an optimal ``γ`` completed with any pairs is an optimal full assignment.
+Only the close pairs are needed.  They are found with a k-d tree
+(:class:`scipy.spatial.cKDTree`; distances recomputed as in the dense matrix); a pair that is
+the only close pair of both of its points is taken as it is; a group with one point on a side
+takes its nearest pair; the rest is solved exactly as a sparse assignment
+(:func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching`, LAPJVsp, with one
+"unassigned" column of cost ``c^p`` per row).  At 1,000 tracks against 1,000 threats (about 7
+close pairs per track at c = 50 km, one connected group of ~1,800 points) this takes ~4 ms per
+time step instead of ~45 ms for the dense ``(m, n)`` problem, with the same results.  The dense
+:func:`scipy.optimize.linear_sum_assignment` on ``min(d, c)^p`` is kept for small sets
+(``m · n <= 10,000``, where it is as fast), for sets where most pairs are close and for
+non-finite coordinates; a side of one point takes its nearest pair without it.  One sparse
+problem for all time steps of a series at once (block-diagonal) is no faster: LAPJVsp scales
+with the total size (150 s for 300 steps of 1,000 × 1,000).
 """
 
 from __future__ import annotations
@@ -29,6 +48,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+from scipy.spatial import cKDTree
 
 __all__ = [
     "GospaResult",
@@ -78,16 +100,93 @@ def _check(c: float, p: float) -> None:
         raise ValueError(f"p = {p!r}: the order must be finite and >= 1")
 
 
-def _assign(est: NDArray[np.float64], truth: NDArray[np.float64], c: float, p: float):
-    """Optimal assignment on ``min(d, c)^p``; distances of the ``min(m, n)`` pairs."""
-    if est.shape[0] == 0 or truth.shape[0] == 0:
-        return np.zeros(0)
+_DENSE_MAX_PAIRS = 10_000
+"""``m · n`` up to which the dense assignment is solved (faster for small sets)."""
+
+_DENSE_FRACTION = 0.25
+"""Solve the dense assignment when more than this fraction of all pairs are closer than c."""
+
+
+def _matched_dense(est: NDArray[np.float64], truth: NDArray[np.float64], c: float, p: float
+                   ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """Optimal assignment on the dense ``(m, n)`` matrix of ``min(d, c)^p``: the estimate
+    indices (sorted) and distances of its pairs closer than ``c``."""
+    dist = np.linalg.norm(est[:, None, :] - truth[None, :, :], axis=-1)
+    rows, cols = linear_sum_assignment(np.minimum(dist, c) ** p)
+    d = dist[rows, cols]
+    ok = d < c
+    return rows[ok], d[ok]
+
+
+def _close_pairs(est: NDArray[np.float64], truth: NDArray[np.float64], c: float):
+    """Pairs ``(i, j)`` with ``d < c``, sorted by ``(i, j)``, and their distances (the same
+    floating-point values as the dense distance matrix)."""
+    # candidates within a margin of c (the tree rounds differently), distances recomputed
+    cand = cKDTree(est).sparse_distance_matrix(cKDTree(truth), c * (1.0 + 1e-6),
+                                               output_type="ndarray")
+    i, j = cand["i"].astype(np.intp), cand["j"].astype(np.intp)
+    d = np.linalg.norm(est[i] - truth[j], axis=-1)
+    keep = d < c
+    i, j, d = i[keep], j[keep], d[keep]
+    order = np.lexsort((j, i))
+    return i[order], j[order], d[order]
+
+
+def _best_partial(i: NDArray[np.intp], j: NDArray[np.intp], d: NDArray[np.float64], c: float,
+                  p: float) -> NDArray[np.intp]:
+    """Edges (indices into ``i, j, d``) of a partial assignment ``γ`` of the close pairs that
+    minimises ``Σ_γ d^p + c^p (#rows - |γ|)``, rows being the side with fewer points."""
+    ui, ri = np.unique(i, return_inverse=True)
+    uj, rj = np.unique(j, return_inverse=True)
+    if ui.size > uj.size:
+        ri, rj, ui, uj = rj, ri, uj, ui
+    n_rows, n_cols = ui.size, uj.size
+    if n_rows == 1:  # a star: its nearest pair
+        return np.array([np.argmin(d)], dtype=np.intp)
+    w = d**p
+    w[w == 0.0] = np.finfo(np.float64).tiny  # the sparse solver needs non-zero weights
+    k = np.arange(n_rows)
+    cost = csr_matrix((np.concatenate([w, np.full(n_rows, float(c) ** p)]),
+                       (np.concatenate([ri, k]), np.concatenate([rj, n_cols + k]))),
+                      shape=(n_rows, n_cols + n_rows))
+    rows, cols = min_weight_full_bipartite_matching(cost)
+    real = cols < n_cols  # not the row's "unassigned" column
+    key = ri.astype(np.int64) * n_cols + rj
+    order = np.argsort(key)
+    return order[np.searchsorted(key[order], rows[real].astype(np.int64) * n_cols + cols[real])]
+
+
+def _matched(est: NDArray[np.float64], truth: NDArray[np.float64], c: float, p: float
+             ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """The pairs closer than ``c`` of an optimal assignment on ``min(d, c)^p`` (module
+    docstring): their estimate indices (sorted) and distances."""
+    m, n = est.shape[0], truth.shape[0]
+    if m == 0 or n == 0:
+        return np.zeros(0, np.intp), np.zeros(0)
     if est.shape[1] != truth.shape[1]:
         raise ValueError(f"estimates have dim {est.shape[1]} but truths have dim {truth.shape[1]}")
-    dist = np.linalg.norm(est[:, None, :] - truth[None, :, :], axis=-1)
-    cost = np.minimum(dist, c) ** p
-    rows, cols = linear_sum_assignment(cost)
-    return dist[rows, cols]
+    finite = np.isfinite(est).all() and np.isfinite(truth).all()
+    if finite and min(m, n) == 1:  # the nearest pair, if closer than c
+        dist = np.linalg.norm(est[:, None, :] - truth[None, :, :], axis=-1).reshape(-1)
+        k = int(np.argmin(dist))
+        if not dist[k] < c:
+            return np.zeros(0, np.intp), np.zeros(0)
+        return np.array([k if m > 1 else 0], dtype=np.intp), dist[k:k + 1]
+    if not finite or m * n <= _DENSE_MAX_PAIRS:
+        return _matched_dense(est, truth, c, p)
+    i, j, d = _close_pairs(est, truth, c)
+    if i.size > _DENSE_FRACTION * m * n:
+        return _matched_dense(est, truth, c, p)
+    if i.size == 0:
+        return np.zeros(0, np.intp), np.zeros(0)
+    # a pair that is the only close pair of both its points is its own component: assigned
+    lone = (np.bincount(i, minlength=m)[i] == 1) & (np.bincount(j, minlength=n)[j] == 1)
+    take = np.flatnonzero(lone)
+    rest = np.flatnonzero(~lone)
+    if rest.size:
+        take = np.sort(np.concatenate([take, rest[_best_partial(i[rest], j[rest], d[rest], c,
+                                                                   p)]]))
+    return i[take], d[take]
 
 
 def ospa(est: ArrayLike, truth: ArrayLike, c: float, p: float = 1.0) -> float:
@@ -108,8 +207,18 @@ def ospa(est: ArrayLike, truth: ArrayLike, c: float, p: float = 1.0) -> float:
     big = max(m, n)
     if big == 0:
         return 0.0
-    d = _assign(x, y, c, p)
-    total = np.sum(np.minimum(d, c) ** p) + c**p * abs(m - n)
+    idx, d = _matched(x, y, c, p)
+    # Σ min(d, c)^p over the min(m, n) assigned pairs, by estimate index as linear_sum_assignment
+    # returns them (for m > n, the estimates assigned at d >= c are taken in index order)
+    if m <= n:
+        v = np.full(m, float(c))
+    else:
+        free = np.ones(m, bool)
+        free[idx] = False
+        v = np.full(m, np.inf)
+        v[np.flatnonzero(free)[:n - idx.size]] = c
+    v[idx] = d
+    total = np.sum(v[np.isfinite(v)] ** p) + c**p * abs(m - n)
     return float((total / big) ** (1.0 / p))
 
 
@@ -128,10 +237,9 @@ def gospa(est: ArrayLike, truth: ArrayLike, c: float, p: float = 1.0) -> GospaRe
     _check(c, p)
     x, y = _points(est, "est"), _points(truth, "truth")
     m, n = x.shape[0], y.shape[0]
-    d = _assign(x, y, c, p)
-    ok = d < c
-    k = int(np.count_nonzero(ok))
-    loc = float(np.sum(d[ok] ** p))
+    _, d = _matched(x, y, c, p)
+    k = int(d.size)
+    loc = float(np.sum(d**p))
     half = c**p / 2.0
     n_missed, n_false = n - k, m - k
     missed, false = half * n_missed, half * n_false

@@ -49,6 +49,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 __all__ = [
@@ -115,15 +116,33 @@ def _ids(values: Any) -> pa.Array:
     return values.cast(pa.string())
 
 
+def _encode(s: pa.Array) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
+    """Distinct values of a pyarrow string array (its dictionary, as a NumPy ``str`` array) and
+    each row's index into them, −1 for null: string work on the few distinct values only."""
+    enc = pc.dictionary_encode(s)
+    dic = np.asarray(enc.dictionary.to_numpy(zero_copy_only=False)).astype(str)
+    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return dic, idx
+
+
+def _unique_codes(values: Any) -> tuple[NDArray[np.str_], NDArray[np.int64]]:
+    """Sorted distinct ids (null read as ``""``) and each row's index into them, as
+    ``np.unique(ids, return_inverse=True)``."""
+    dic, idx = _encode(_ids(values).fill_null(""))
+    order = np.argsort(dic, kind="stable")
+    rank = np.empty(dic.size, np.int64)
+    rank[order] = np.arange(dic.size)
+    return dic[order], rank[idx]
+
+
 def _codes(values: Any, keys: NDArray[np.str_]) -> NDArray[np.int64]:
     """Index of each id in ``keys`` (sorted), −1 for null or unknown ids."""
-    s = _ids(values)
-    null = s.is_null().to_numpy(zero_copy_only=False)
-    a = s.fill_null("").to_numpy(zero_copy_only=False).astype(str)
+    dic, idx = _encode(_ids(values))
     if keys.size == 0:
-        return np.full(a.shape, -1, dtype=np.int64)
-    i = np.clip(np.searchsorted(keys, a), 0, keys.size - 1)
-    return np.where(~null & (keys[i] == a), i, -1).astype(np.int64)
+        return np.full(idx.shape, -1, dtype=np.int64)
+    i = np.clip(np.searchsorted(keys, dic), 0, keys.size - 1)
+    code = np.append(np.where(keys[i] == dic, i, -1), -1)  # index −1 (null) reads the last
+    return code[idx].astype(np.int64)
 
 
 def _strings(values: Any) -> NDArray[np.str_]:
@@ -131,6 +150,16 @@ def _strings(values: Any) -> NDArray[np.str_]:
         return np.asarray(values.cast(pa.string()).fill_null("").to_numpy(zero_copy_only=False),
                           dtype=str)
     return np.asarray(values).astype(str)
+
+
+def _in(values: Any, wanted: Sequence[str]) -> NDArray[np.bool_]:
+    """Whether each string of ``values`` (null read as ``""``) is one of ``wanted``."""
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        dic, idx = _encode(values.cast(pa.string()).fill_null(""))
+        return np.isin(dic, list(wanted))[idx]
+    return np.isin(_strings(values), list(wanted))
 
 
 class _Tracks(NamedTuple):
@@ -147,75 +176,95 @@ class _Tracks(NamedTuple):
 
 def _prepare_tracks(tracks: Any, keys: NDArray[np.str_], statuses: Sequence[str]) -> _Tracks:
     t = _floats(_col(tracks, "t_s"))
-    tid = _ids(_col(tracks, "track_id")).fill_null("").to_numpy(zero_copy_only=False).astype(str)
-    _, code = np.unique(tid, return_inverse=True)
-    code = code.reshape(-1).astype(np.int64)
+    _, code = _unique_codes(_col(tracks, "track_id"))
     n_tr = int(code.max()) + 1 if code.size else 0
     truth = _codes(_col(tracks, "truth_id"), keys)
-    status = _strings(_col(tracks, "status"))
+    status = _col(tracks, "status")
+    deleted, holding = _in(status, [_DELETED]), _in(status, statuses)
     sigma = (_floats(_col(tracks, "sigma_pos_m")) if _has(tracks, "sigma_pos_m")
              else np.full(t.shape, np.nan))
     order = np.lexsort((t, code))
-    t, code, truth, status, sigma = t[order], code[order], truth[order], status[order], sigma[order]
+    t, code, truth, sigma = t[order], code[order], truth[order], sigma[order]
+    deleted, holding = deleted[order], holding[order]
     start = np.searchsorted(code, np.arange(n_tr), side="left")
     end = np.searchsorted(code, np.arange(n_tr), side="right")
     last_t = t[end - 1] if n_tr else np.zeros(0)
     birth = t[start] if n_tr else np.zeros(0)
-    return _Tracks(t, code, truth, status == _DELETED, np.isin(status, list(statuses)), sigma,
-                   start, last_t, np.lexsort((np.arange(n_tr), birth)))
+    return _Tracks(t, code, truth, deleted, holding, sigma, start, last_t,
+                   np.lexsort((np.arange(n_tr), birth)))
 
 
-def _states_at(tr: _Tracks, grid: NDArray[np.float64], max_age_s: float | None):
-    """Holding mask and threat code ``(n_tracks, G)`` of every track at the grid times."""
-    n_tr = tr.start.size
-    if n_tr == 0 or grid.size == 0:
-        return np.zeros((n_tr, grid.size), bool), np.full((n_tr, grid.size), -1, np.int64)
-    t0, t1 = float(tr.t.min()), float(tr.t.max())
-    span = (t1 - t0) + 4.0
-    # one sorted key for all tracks: rows of track i live in [i·span, i·span + (t1 - t0)]
-    key = (tr.t - t0) + tr.code * span
-    g = np.clip(grid, t0 - 1.0, t1 + 1.0)
-    q = (g - t0)[None, :] + (np.arange(n_tr) * span)[:, None]
-    idx = np.searchsorted(key, q, side="right") - 1
-    ok = (idx >= tr.start[:, None]) & (grid[None, :] <= tr.last_t[:, None])
+def _last_row_at(row_group: NDArray[np.int64], row_t: NDArray[np.float64],
+                 group_start: NDArray[np.int64], q_group: NDArray[np.int64],
+                 q_t: NDArray[np.float64]) -> NDArray[np.int64]:
+    """For each query ``(q_group, q_t)``, the index of the last row of the same group with
+    ``row_t <= q_t`` (−1 if none), rows sorted by ``(group, t)``, ``group_start`` the first row
+    of each group.
+
+    One ``np.searchsorted`` over integer keys ``group · (R + 1) + rank(t)``, where the rank of a
+    time is the number of distinct row times ``<= t``: exact comparisons of the float times
+    (a float key ``group · span + t`` would merge times closer than its rounding)."""
+    u = np.unique(row_t)
+    r = np.int64(u.size + 1)
+    row_key = row_group * r + np.searchsorted(u, row_t, side="right")
+    q_key = q_group * r + np.searchsorted(u, q_t, side="right")
+    idx = np.searchsorted(row_key, q_key, side="right") - 1
+    return np.where(idx >= group_start[q_group], idx, -1)
+
+
+def _states_at(tr: _Tracks, track: NDArray[np.int64], t: NDArray[np.float64],
+               max_age_s: float | None) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+    """Holding flag and threat code (−1 none) of tracks ``track`` at times ``t`` (same shape)."""
+    if track.size == 0:
+        return np.zeros(track.shape, bool), np.full(track.shape, -1, np.int64)
+    idx = _last_row_at(tr.code, tr.t, tr.start, track, t)
+    ok = (idx >= 0) & (t <= tr.last_t[track])
     idx = np.clip(idx, 0, None)
     ok &= ~tr.deleted[idx]
     if max_age_s is not None:
-        ok &= (grid[None, :] - tr.t[idx]) <= max_age_s
-    holding = ok & tr.holding[idx]
-    return holding, np.where(ok, tr.truth[idx], -1)
+        ok &= (t - tr.t[idx]) <= max_age_s
+    return ok & tr.holding[idx], np.where(ok, tr.truth[idx], -1)
 
 
-def _flight(truth_t: NDArray[np.float64], truth_phase: NDArray | None, dt: float,
-            phases: Sequence[Any] | None, grid: NDArray[np.float64] | None = None):
-    """Grid of one threat (or the given grid) and the in-flight mask."""
-    t_start, t_end = float(truth_t[0]), float(truth_t[-1])
-    if grid is None:
-        n = max(int(np.ceil((t_end - t_start) / dt - 1e-9)), 0)
-        grid = t_start + dt * np.arange(n)
-    inside = (grid >= t_start) & (grid < t_end)
-    if phases is not None and truth_phase is not None:
-        j = np.clip(np.searchsorted(truth_t, grid, side="right") - 1, 0, truth_t.size - 1)
-        inside &= np.isin(truth_phase[j], list(phases))
-    return grid, inside
+class _Truth(NamedTuple):
+    keys: NDArray[np.str_]  # sorted threat ids
+    t: NDArray[np.float64]  # truth rows sorted by (threat, time)
+    code: NDArray[np.int64]  # threat index of each row
+    bounds: NDArray[np.int64]  # rows of threat h: bounds[h]:bounds[h + 1]
+    in_phase: NDArray[np.bool_] | None  # row's phase in `phases` (None: no phase filter)
+
+    @property
+    def t_start(self) -> NDArray[np.float64]:
+        return self.t[self.bounds[:-1]]
+
+    @property
+    def t_end(self) -> NDArray[np.float64]:
+        return self.t[self.bounds[1:] - 1]
 
 
-def _truth_groups(truth: Any, phases: Sequence[Any] | None):
-    keys_all = _ids(_col(truth, "threat_id")).fill_null("").to_numpy(zero_copy_only=False)
-    keys_all = keys_all.astype(str)
-    keys, code = np.unique(keys_all, return_inverse=True)
+def _truth_rows(truth: Any, phases: Sequence[Any] | None) -> _Truth:
+    keys, code = _unique_codes(_col(truth, "threat_id"))
     t = _floats(_col(truth, "t_s"))
-    phase = None
+    order = np.lexsort((t, code))
+    code, t = code[order], t[order]
+    in_phase = None
     if phases is not None:
         ph = _col(truth, "phase")
         phase = (_strings(ph) if isinstance(ph, pa.ChunkedArray | pa.Array) else np.asarray(ph))
-    order = np.lexsort((t, code))
-    code, t = code.reshape(-1)[order], t[order]
-    phase = phase[order] if phase is not None else None
-    bounds = np.searchsorted(code, np.arange(keys.size + 1))
-    groups = [(t[a:b], phase[a:b] if phase is not None else None)
-              for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    return keys, groups
+        in_phase = np.isin(phase[order], list(phases))
+    bounds = np.searchsorted(code, np.arange(keys.size + 1)).astype(np.int64)
+    return _Truth(keys, t, code, bounds, in_phase)
+
+
+def _live(tru: _Truth, h: NDArray[np.int64], grid: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Whether threat ``h`` is in flight (and in ``phases``) at ``grid`` (same shape): the
+    sample ``[t, t + dt)`` starts in ``[t_start, t_end)``, and the truth phase of the last truth
+    row at or before ``t`` (the first row for a time before the flight) is one of ``phases``."""
+    inside = (grid >= tru.t_start[h]) & (grid < tru.t_end[h])
+    if tru.in_phase is not None:
+        j = _last_row_at(tru.code, tru.t, tru.bounds[:-1], h, grid)
+        inside &= tru.in_phase[np.where(j >= 0, j, tru.bounds[h])]
+    return inside
 
 
 def _first(t: NDArray[np.float64], code: NDArray[np.int64], mask: NDArray[np.bool_],
@@ -225,6 +274,44 @@ def _first(t: NDArray[np.float64], code: NDArray[np.int64], mask: NDArray[np.boo
     sel = mask & (code >= 0)
     np.minimum.at(out, code[sel], t[sel])
     return np.where(np.isinf(out), np.nan, out)
+
+
+def _assigned_tracks(tru: _Truth, tr: _Tracks, dt_s: float, max_age_s: float | None):
+    """Every threat's flight samples, concatenated in threat order: the threat of each sample,
+    whether it counts (in flight and phase) and its assigned track (−1 if not held).
+
+    Only the (track, threat) pairs where the track has a holding row on the threat are queried,
+    at that threat's samples, so the work is Σ over such pairs of the flight samples instead of
+    all tracks × all samples of every threat."""
+    nh = tru.keys.size
+    span = tru.t_end - tru.t_start
+    n_h = np.maximum(np.ceil(span / dt_s - 1e-9), 0).astype(np.int64)
+    first = np.concatenate([[0], np.cumsum(n_h)])
+    h_of = np.repeat(np.arange(nh), n_h)
+    j = np.arange(first[-1]) - first[h_of]
+    grid = tru.t_start[h_of] + dt_s * j  # as t_start + dt·arange(n) per threat
+    counted = _live(tru, h_of, grid)
+
+    n_tr = tr.start.size
+    rows = tr.holding & ~tr.deleted & (tr.truth >= 0)
+    pair = np.unique(tr.code[rows] * max(nh, 1) + tr.truth[rows])
+    p_track, p_threat = pair // max(nh, 1), pair % max(nh, 1)
+    n_q = n_h[p_threat]
+    q_pair = np.repeat(np.arange(pair.size), n_q)
+    q_first = np.concatenate([[0], np.cumsum(n_q)])
+    q_sample = first[p_threat[q_pair]] + (np.arange(q_first[-1]) - q_first[q_pair])
+    q_track = p_track[q_pair]
+    holding, code = _states_at(tr, q_track, grid[q_sample], max_age_s)
+    held = holding & (code == p_threat[q_pair])
+    # assigned: the earliest-born of the tracks holding the threat at the sample
+    rank = np.empty(n_tr, np.int64)
+    rank[tr.birth_order] = np.arange(n_tr)
+    best = np.full(grid.size, n_tr, np.int64)
+    np.minimum.at(best, q_sample[held], rank[q_track[held]])
+    assigned = np.full(grid.size, -1, np.int64)
+    some = best < n_tr
+    assigned[some] = tr.birth_order[best[some]]
+    return h_of, counted, assigned
 
 
 def threat_timeline(truth: Any, detections: Any, tracks: Any, dt_s: float = 1.0,
@@ -254,8 +341,8 @@ def threat_timeline(truth: Any, detections: Any, tracks: Any, dt_s: float = 1.0,
     """
     if not dt_s > 0:
         raise ValueError(f"dt_s = {dt_s!r}: must be > 0 s")
-    keys, groups = _truth_groups(truth, phases)
-    nh = keys.size
+    tru = _truth_rows(truth, phases)
+    keys, nh = tru.keys, tru.keys.size
     tr = _prepare_tracks(tracks, keys, statuses)
     if detections is not None:
         det_t = _floats(_col(detections, "t_s"))
@@ -267,39 +354,31 @@ def threat_timeline(truth: Any, detections: Any, tracks: Any, dt_s: float = 1.0,
     first_conf = _first(tr.t, tr.truth, tr.holding, nh)
     first_fc = _first(tr.t, tr.truth, tr.holding & (tr.sigma <= fire_control_sigma_m), nh)
 
-    out: dict[str, list[Any]] = {k: [] for k in (
-        "t_start_s", "t_end_s", "custody", "n_breaks", "n_swaps", "longest_segment_s",
-        "n_tracks")}
-    for h, (tt, ph) in enumerate(groups):
-        grid, inside = _flight(tt, ph, dt_s, phases)
-        holding, code = _states_at(tr, grid, max_age_s)
-        held = (holding & (code == h))[tr.birth_order]  # (tracks by birth, G)
-        assigned = np.full(grid.size, -1, dtype=np.int64)
-        if held.shape[0]:
-            assigned = np.where(held.any(axis=0), tr.birth_order[np.argmax(held, axis=0)], -1)
-        seq = assigned[inside]
-        h_seq = seq >= 0
-        n_in = seq.size
-        runs_longest = 0
-        if n_in:
-            change = np.flatnonzero(np.diff(seq) != 0) + 1
-            starts = np.concatenate([[0], change])
-            lengths = np.diff(np.concatenate([starts, [n_in]]))
-            valid = seq[starts] >= 0
-            runs_longest = int(lengths[valid].max()) if valid.any() else 0
-        s_held = seq[h_seq]
-        out["t_start_s"].append(tt[0])
-        out["t_end_s"].append(tt[-1])
-        out["custody"].append(np.count_nonzero(h_seq) / n_in if n_in else np.nan)
-        out["n_breaks"].append(int(np.count_nonzero(h_seq[:-1] & ~h_seq[1:])))
-        out["n_swaps"].append(int(np.count_nonzero(s_held[1:] != s_held[:-1])))
-        out["longest_segment_s"].append(runs_longest * dt_s)
-        out["n_tracks"].append(int(np.unique(s_held).size))
-    t_start = np.asarray(out["t_start_s"], dtype=np.float64)
-    t_end = np.asarray(out["t_end_s"], dtype=np.float64)
+    # all threats' counted samples in one array, threat by threat in time order
+    h_of, counted, assigned = _assigned_tracks(tru, tr, dt_s, max_age_s)
+    g, seq = h_of[counted], assigned[counted]
+    held = seq >= 0
+    n_in = np.bincount(g, minlength=nh)
+    n_held = np.bincount(g[held], minlength=nh)
+    same = g[1:] == g[:-1]  # consecutive samples of one threat
+    n_breaks = np.bincount(g[:-1][same & held[:-1] & ~held[1:]], minlength=nh)
+    g_held, s_held = g[held], seq[held]
+    swap = (g_held[1:] == g_held[:-1]) & (s_held[1:] != s_held[:-1])
+    n_swaps = np.bincount(g_held[:-1][swap], minlength=nh)
+    # runs of one assigned track (or of "not held") within a threat
+    run0 = np.flatnonzero(np.concatenate([[True], ~same | (seq[1:] != seq[:-1])])[:seq.size])
+    run_len = np.diff(np.append(run0, seq.size))
+    valid = seq[run0] >= 0
+    runs_longest = np.zeros(nh, np.int64)
+    np.maximum.at(runs_longest, g[run0][valid], run_len[valid])
+    pairs = np.unique(g_held * np.int64(tr.start.size) + s_held)
+    n_tracks = np.bincount(pairs // max(tr.start.size, 1), minlength=nh)
+
+    t_start, t_end = tru.t_start, tru.t_end
     flight = t_end - t_start
-    longest = np.asarray(out["longest_segment_s"], dtype=np.float64)
+    longest = runs_longest * dt_s
     with np.errstate(invalid="ignore", divide="ignore"):
+        custody = np.where(n_in > 0, n_held / np.where(n_in > 0, n_in, 1), np.nan)
         frac = np.where(flight > 0, longest / np.where(flight > 0, flight, 1.0), np.nan)
     return {
         "threat_id": keys,
@@ -310,11 +389,11 @@ def threat_timeline(truth: Any, detections: Any, tracks: Any, dt_s: float = 1.0,
         "first_track_s": first_trk,
         "first_confirmed_s": first_conf,
         "first_fire_control_s": first_fc,
-        "custody": np.asarray(out["custody"], dtype=np.float64),
-        "n_breaks": np.asarray(out["n_breaks"], dtype=np.int64),
-        "n_swaps": np.asarray(out["n_swaps"], dtype=np.int64),
-        "n_tracks": np.asarray(out["n_tracks"], dtype=np.int64),
-        "longest_segment_s": longest,
+        "custody": custody.astype(np.float64),
+        "n_breaks": n_breaks.astype(np.int64),
+        "n_swaps": n_swaps.astype(np.int64),
+        "n_tracks": n_tracks.astype(np.int64),
+        "longest_segment_s": longest.astype(np.float64),
         "longest_segment_fraction": frac,
     }
 
@@ -328,17 +407,20 @@ def siap_scores(truth: Any, tracks: Any, dt_s: float = 1.0,
     flight end; a track row with a ``truth_id`` that is not live at that sample is spurious."""
     if not dt_s > 0:
         raise ValueError(f"dt_s = {dt_s!r}: must be > 0 s")
-    keys, groups = _truth_groups(truth, phases)
+    tru = _truth_rows(truth, phases)
+    keys = tru.keys
     tr = _prepare_tracks(tracks, keys, statuses)
     if keys.size == 0:
         e = np.zeros(0, np.int64)
         return SiapScores(np.nan, np.nan, np.nan, np.zeros(0), e, e, e, e)
-    t0 = min(float(g[0][0]) for g in groups)
-    t1 = max(float(g[0][-1]) for g in groups)
+    t0, t1 = float(tru.t_start.min()), float(tru.t_end.max())
     n = max(int(np.ceil((t1 - t0) / dt_s - 1e-9)), 0)
     grid = t0 + dt_s * np.arange(n)
-    live = np.stack([_flight(tt, ph, dt_s, phases, grid)[1] for tt, ph in groups])  # (H, G)
-    holding, code = _states_at(tr, grid, max_age_s)
+    nh, n_tr = keys.size, tr.start.size
+    live = _live(tru, np.repeat(np.arange(nh), n), np.tile(grid, nh)).reshape(nh, n)  # (H, G)
+    holding, code = _states_at(tr, np.repeat(np.arange(n_tr), n), np.tile(grid, n_tr),
+                               max_age_s)
+    holding, code = holding.reshape(n_tr, n), code.reshape(n_tr, n)  # (tracks, G)
     jj = np.broadcast_to(np.arange(n), holding.shape)
     assigned = holding & (code >= 0) & live[np.clip(code, 0, None), jj]
     counts = np.zeros(live.shape, np.int64)
