@@ -149,7 +149,7 @@ def nees(
     """Check the tracker's consistency: NEES over Monte Carlo runs of the sensor noise, per
     threat, against its chi-square interval (nees.parquet, nees_series.parquet, nees.png)."""
     scenario = _load(file)
-    consistency = importlib.import_module("hdsim.scenario.consistency")
+    nees_runs = _entry_point("hdsim.scenario.consistency", "nees_runs", "nees")
     from rich.progress import Progress
     from rich.table import Table
 
@@ -159,8 +159,8 @@ def nees(
     try:
         with Progress(transient=True) as bar:
             task = bar.add_task(f"{runs} runs", total=1.0)
-            nr = consistency.nees_runs(scenario, runs=runs, jobs=jobs,
-                                       progress=lambda f: bar.update(task, completed=f))
+            nr = nees_runs(scenario, runs=runs, jobs=jobs,
+                           progress=lambda f: bar.update(task, completed=f))
     except ValueError as exc:
         raise _fail(str(exc)) from None
     test, pooled, frac = nr.test(), nr.pooled(), nr.fraction_inside()
