@@ -19,8 +19,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from hdsim.scenario.config import Scenario
 from hdsim.scenario.loading import load_scenario
-from hdsim.scenario.schema import Scenario
 
 EXIT_BAD_INPUT = 2
 """Exit code for a bad scenario file or bad arguments (as click's usage errors)."""
@@ -119,11 +119,15 @@ def run(
     scenario = _load(file)
     run_scenario = _entry_point("hdsim.scenario.run", "run_scenario", "run")
     try:
-        run_scenario(scenario, out, quiet=quiet)
+        result = run_scenario(scenario, out, quiet=quiet)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     if not quiet:
-        _out_console().print(Text(f"Results of {scenario.name} written to {out}"))
+        from hdsim.viz.console import print_run
+
+        console = _out_console()
+        print_run(result.summary, console)
+        console.print(Text(f"Results of {scenario.name} written to {out}"))
 
 
 @app.command()
@@ -149,11 +153,11 @@ def nees(
     """Check the tracker's consistency: NEES over Monte Carlo runs of the sensor noise, per
     threat, against its chi-square interval (nees.parquet, nees_series.parquet, nees.png)."""
     scenario = _load(file)
-    nees_runs = _entry_point("hdsim.scenario.consistency", "nees_runs", "nees")
+    nees_runs = _entry_point("hdsim.campaign.nees", "nees_runs", "nees")
     from rich.progress import Progress
     from rich.table import Table
 
-    from hdsim.scenario.results import write_run
+    from hdsim.results import write_run
     from hdsim.viz.plots import nees_timeline, png_bytes
 
     try:

@@ -18,9 +18,10 @@ import pytest
 import yaml
 
 from hdsim.earth import WGS84_A_M
-from hdsim.scenario import load_scenario, read_summary, scenario_from_dict
+from hdsim.results import read_summary
+from hdsim.scenario import load_scenario, scenario_from_dict
+from hdsim.scenario.build import constellation as build_constellation
 from hdsim.scenario.coverage import (
-    build_constellation,
     coverage_grid_deg,
     coverage_times_s,
     run_coverage,

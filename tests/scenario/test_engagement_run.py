@@ -14,7 +14,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from hdsim.scenario import read_summary, scenario_from_dict
+from hdsim.results import read_summary
+from hdsim.scenario import scenario_from_dict
 from hdsim.scenario.run import run_scenario
 
 BASE = {

@@ -14,8 +14,8 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hdsim.scenario import ScenarioError, load_scenario, scenario_from_dict
+from hdsim.scenario.config import located_error
 from hdsim.scenario.loading import format_validation_error
-from hdsim.scenario.schema import located_error
 from hdsim.space import SAMPLE_TLE_PATH
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hdsim.scenario.consistency import nees_runs
+from hdsim.campaign.nees import nees_runs
 from hdsim.scenario.loading import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

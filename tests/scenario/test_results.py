@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from hdsim.scenario.results import SUCCESS_MARKER, read_run, read_summary, to_jsonable, write_run
+from hdsim.results import SUCCESS_MARKER, read_run, read_summary, to_jsonable, write_run
 
 
 def tables(offset: float = 0.0) -> dict[str, pa.Table]:

@@ -10,7 +10,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from hdsim.scenario import load_scenario, read_summary
+from hdsim.results import read_summary
+from hdsim.scenario import load_scenario
 from hdsim.scenario.run import run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

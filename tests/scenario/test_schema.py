@@ -17,14 +17,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from hdsim.scenario import schema
-from hdsim.scenario.schema import (  # noqa: I001
+from hdsim.scenario import config as schema
+from hdsim.scenario.config import (  # noqa: I001
     EarthConfig,
     GeoPoint,
     OrbitalElements,
     RadarConfig,
     Scenario,
     SpaceLayerConfig,
+    TrackingSection,
     WalkerConfig,
 )
 from hdsim.space import SAMPLE_TLE_PATH
@@ -146,7 +147,7 @@ def test_documented_defaults():
     )
     assert s.threats == () and s.weapons == () and s.defended_assets == ()
     assert s.sensors.space_layers == () and s.sensors.radars == ()
-    assert s.tracking == {} and s.fire_control.doctrine == "shoot_look_shoot"
+    assert s.tracking == TrackingSection() and s.fire_control.doctrine == "shoot_look_shoot"
     ir = schema.InfraredConfig()
     assert ir.band_um == (3.0, 5.0) and ir.field_of_regard_deg == 120.0
     radar = RadarConfig(id="r", site={"lat_deg": 0, "lon_deg": 0})
@@ -204,9 +205,11 @@ def test_weapon_field_typo_is_an_error():
 
 def test_earth_model_switches_match_hdsim_earth():
     from hdsim.earth import EarthModel
+    from hdsim.scenario.build import earth_model
 
-    assert EarthConfig().model() == EarthModel()
-    textbook = EarthConfig(shape="sphere", rotation=False, j2=False, atmosphere=False).model()
+    assert earth_model(EarthConfig()) == EarthModel()
+    textbook = earth_model(EarthConfig(shape="sphere", rotation=False, j2=False,
+                                       atmosphere=False))
     assert textbook == EarthModel.textbook()
     assert textbook.ellipsoid.a_m == 6_371_000.0 and textbook.omega_radps == 0.0  # SCENARIO.md
 

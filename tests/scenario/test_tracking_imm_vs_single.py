@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 
 from hdsim.scenario import scenario_from_dict
-from hdsim.scenario.run import fly_scenario_threats, truth_table
+from hdsim.scenario.build import build
+from hdsim.scenario.config import TrackingSection
+from hdsim.scenario.run import fly_scenario_threats, score_tracks, truth_table
 from hdsim.scenario.stage_sensors import simulate_sensors
-from hdsim.scenario.stage_tracking import run_tracking
+from hdsim.tracking import Tracker
 
 SCENARIO = {
     "name": "imm-vs-single",
@@ -41,16 +43,17 @@ SCENARIO = {
 @pytest.fixture(scope="module")
 def sensed():
     sc = scenario_from_dict(SCENARIO)
-    earth = sc.earth.model()
-    trajs = fly_scenario_threats(sc, earth)
-    truth = truth_table(trajs, sc.step_s, earth.ellipsoid)
-    return simulate_sensors(sc, earth, trajs).detections, trajs, truth
+    comp = build(sc)
+    trajs = fly_scenario_threats(sc, comp)
+    truth = truth_table(trajs, sc.step_s, comp.earth.ellipsoid)
+    return simulate_sensors(comp, trajs).detections, trajs, truth
 
 
 def _rmse(sensed, section):
     det, trajs, truth = sensed
-    out = run_tracking(det, trajs, truth, section)
-    row = out.timeline[0]
+    cfg = TrackingSection(**section)
+    out = score_tracks(cfg, Tracker(cfg).run(det), det, trajs, truth)
+    row = out.scores.timeline[0]
     assert row["custody"] > 0.9, row
     return row["rmse_pos_m"]
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from hdsim.scenario import read_summary, scenario_from_dict
+from hdsim.results import read_summary
+from hdsim.scenario import scenario_from_dict
 from hdsim.scenario.run import run_scenario
 
 SCENARIO = {

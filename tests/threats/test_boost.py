@@ -274,17 +274,18 @@ def test_boost_that_would_dip_below_ground_is_an_error():
 
 def test_scenario_burn_time_reaches_the_spec():
     from hdsim.scenario import ScenarioError, scenario_from_dict
-    from hdsim.scenario.threat_schema import BallisticThreat, BoostGlideThreat
+    from hdsim.scenario.build import threat_spec
+    from hdsim.scenario.config import BallisticThreat, BoostGlideThreat
 
     common = dict(launch={"lat_deg": 39.0, "lon_deg": 125.5},
                   target={"lat_deg": 35.68, "lon_deg": 139.77})
     bm = BallisticThreat(id="b", type="ballistic", burnout={"altitude_m": 60000,
                                                             "burn_time_s": 70}, **common)
-    assert bm.to_spec().burn_time_s == 70.0
+    assert threat_spec(bm).burn_time_s == 70.0
     hgv = BoostGlideThreat(id="h", type="boost_glide", burnout={
         "speed_mps": 5500, "altitude_m": 45000, "burn_time_s": 100}, **common)
-    assert hgv.to_spec().burn_time_s == 100.0
-    assert BallisticThreat(id="b", type="ballistic", **common).to_spec().burn_time_s == 0.0
+    assert threat_spec(hgv).burn_time_s == 100.0
+    assert threat_spec(BallisticThreat(id="b", type="ballistic", **common)).burn_time_s == 0.0
 
     def problems(burnout):
         with pytest.raises(ScenarioError) as info:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import chi2
 
-from hdsim.scenario.consistency import NeesRuns
+from hdsim.campaign.nees import NeesRuns
 from hdsim.viz.plots import nees_timeline
 
 

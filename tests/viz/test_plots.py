@@ -21,8 +21,8 @@ import pytest
 from matplotlib.colors import same_color
 from scipy.interpolate import CubicHermiteSpline
 
+from hdsim.results import read_run, read_summary, write_run
 from hdsim.scenario.loading import load_scenario
-from hdsim.scenario.results import read_run, read_summary, write_run
 from hdsim.scenario.run import run_scenario
 from hdsim.viz import (
     OUTCOME_COLORS,

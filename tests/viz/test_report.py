@@ -19,8 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hdsim.cli import app
+from hdsim.results import read_run, read_summary, write_run
 from hdsim.scenario.loading import load_scenario
-from hdsim.scenario.results import read_run, read_summary, write_run
 from hdsim.scenario.run import run_scenario
 from hdsim.viz import write_report
 

@@ -4,14 +4,7 @@
 in :mod:`hdsim.scenario.run` (imported on demand, it pulls in every layer below).
 """
 
-from hdsim.scenario.loading import (
-    ScenarioError,
-    format_validation_error,
-    load_scenario,
-    scenario_from_dict,
-)
-from hdsim.scenario.results import read_run, read_summary, write_run
-from hdsim.scenario.schema import (
+from hdsim.scenario.config import (
     CoverageConfig,
     DefendedAsset,
     EarthConfig,
@@ -26,6 +19,12 @@ from hdsim.scenario.schema import (
     ThreatConfig,
     WalkerConfig,
     WeaponConfig,
+)
+from hdsim.scenario.loading import (
+    ScenarioError,
+    format_validation_error,
+    load_scenario,
+    scenario_from_dict,
 )
 
 __all__ = [
@@ -46,8 +45,5 @@ __all__ = [
     "WeaponConfig",
     "format_validation_error",
     "load_scenario",
-    "read_run",
-    "read_summary",
     "scenario_from_dict",
-    "write_run",
 ]

@@ -2,7 +2,7 @@
 
 Wires the scenario (``sensors.space_layers``, ``coverage``, ``earth``) into
 :func:`hdsim.sensors.coverage.coverage_grid` and writes a result folder (atomically, see
-:func:`hdsim.scenario.results.write_run`) holding:
+:func:`hdsim.results.write_run`) holding:
 
 * ``coverage.parquet``: one row per grid point, columns ``lat_deg, lon_deg, alt_m,
   fraction_1, fraction_2, max_gap_s, mean_gap_s, best_triangulation_deg, mean_n_sats``
@@ -29,11 +29,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from hdsim.earth import EarthModel, geodetic_to_ecef
-from hdsim.scenario.results import write_run
-from hdsim.scenario.schema import CoverageConfig, Scenario, SpaceLayerConfig
+from hdsim.earth import geodetic_to_ecef
+from hdsim.results import write_run
+from hdsim.scenario.build import constellation, earth_model
+from hdsim.scenario.config import CoverageConfig, Scenario
 from hdsim.sensors.coverage import CoverageGrid, coverage_grid
-from hdsim.space import Constellation, KeplerElements
 
 FIGURES = (
     "fraction_1",
@@ -44,46 +44,6 @@ FIGURES = (
     "mean_n_sats",
 )
 """Per-point figures of merit, in column order after ``lat_deg, lon_deg, alt_m``."""
-
-
-def build_constellation(layer: SpaceLayerConfig, earth: EarthModel | None = None) -> Constellation:
-    """The :class:`~hdsim.space.Constellation` of one ``sensors.space_layers[]`` entry.
-
-    Walker and element layers use the J2 secular propagator when ``earth.j2`` is on, two-body
-    otherwise; TLE layers use SGP4 (which has its own Earth model). A preset has already been
-    expanded into ``walker`` by the schema.
-
-    Args:
-        layer: the validated layer configuration.
-        earth: the scenario's Earth model; default the full model (WGS-84, J2).
-
-    Returns:
-        The layer's constellation, ``layer_id = layer.id``.
-    """
-    earth = earth or EarthModel()
-    propagator = "j2" if earth.j2_enabled else "two_body"
-    kw: dict[str, Any] = {"mu": earth.mu, "j2": earth.j2, "r_eq_m": earth.r_eq_m}
-    if layer.walker is not None:
-        w = layer.walker
-        return Constellation.from_walker(
-            layer.id, w.total, w.planes, w.phasing, w.altitude_m, w.inclination_deg,
-            propagator=propagator, **kw,
-        )
-    if layer.tle_file is not None:
-        return Constellation.from_tle_file(layer.id, layer.tle_file)
-    if layer.elements is not None:
-        els = layer.elements
-        elements = KeplerElements(
-            a_m=np.array([e.semi_major_axis_m for e in els]),
-            e=np.array([e.eccentricity for e in els]),
-            i_rad=np.radians([e.inclination_deg for e in els]),
-            raan_rad=np.radians([e.raan_deg for e in els]),
-            argp_rad=np.radians([e.arg_perigee_deg for e in els]),
-            mean_anomaly_rad=np.radians([e.mean_anomaly_deg for e in els]),
-        )
-        ids = [e.sat_id if e.sat_id is not None else f"{layer.id}-{i}" for i, e in enumerate(els)]
-        return Constellation.from_elements(layer.id, elements, ids, propagator=propagator, **kw)
-    raise ValueError(f"sensors.space_layers[{layer.id!r}]: no walker, tle_file or elements")
 
 
 def coverage_times_s(cov: CoverageConfig) -> tuple[np.ndarray, float]:
@@ -180,7 +140,7 @@ def run_coverage(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
     if not layers:
         raise ValueError("sensors.space_layers: coverage needs at least one space layer")
     console = console or Console()
-    earth = scenario.earth.model()
+    earth = earth_model(scenario.earth)
     ellipsoid = earth.ellipsoid
     cov_cfg = scenario.coverage
     timings: dict[str, float] = {}
@@ -189,7 +149,7 @@ def run_coverage(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
     times, step_s = coverage_times_s(cov_cfg)
     positions, half, rmax, graze, layer_rows = [], [], [], [], []
     for layer in layers:
-        const = build_constellation(layer, earth)
+        const = constellation(layer, earth)
         if earth.rotation:
             pos = const.positions_ecef(times, scenario.epoch)
         else:  # non-rotating Earth: ECEF coincides with ECI
@@ -274,7 +234,6 @@ def run_coverage(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
 __all__ = [
     "FIGURES",
     "area_weighted_mean",
-    "build_constellation",
     "coverage_grid_deg",
     "coverage_times_s",
     "run_coverage",

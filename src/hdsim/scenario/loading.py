@@ -1,4 +1,4 @@
-"""Load a scenario YAML file into a validated :class:`~hdsim.scenario.schema.Scenario`.
+"""Load a scenario YAML file into a validated :class:`~hdsim.scenario.config.Scenario`.
 
 Every problem in the file is reported at once, one line each, as
 
@@ -28,7 +28,8 @@ import annotated_types
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from hdsim.scenario.schema import Scenario
+from hdsim.scenario.build import reach_problems
+from hdsim.scenario.config import Scenario
 
 
 class ScenarioError(ValueError):
@@ -488,9 +489,14 @@ def scenario_from_dict(
         )
     context = {"base_dir": Path(base_dir) if base_dir is not None else None}
     try:
-        return Scenario.model_validate(data, context=context)
+        scenario = Scenario.model_validate(data, context=context)
     except ValidationError as exc:
         problems = format_validation_error(exc, data, lines=lines)
+    else:
+        problems = [f"{_path(loc)} = {_value(value)}: {msg}{_line_suffix(loc, lines or {})}"
+                    for loc, value, msg in reach_problems(scenario)]
+        if not problems:
+            return scenario
     # pydantic checks ids only once every item is valid; report duplicates with the rest
     problems += [p for p in _duplicate_ids(data, lines or {}) if p not in problems]
     raise ScenarioError(source, sorted(problems, key=_line_of))

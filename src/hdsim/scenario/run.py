@@ -1,70 +1,79 @@
-"""The run loop: scenario → threats → (sensors → tracking → engagement) → result folder.
+"""The run loop: fly → sense → track → engage → score → write. No printing.
 
-Each stage is a function from the previous stage's data to its own; ``run_scenario`` wires them
-and writes the result folder atomically.  Stages that are not built yet are simply absent.
+:func:`run_scenario` wires the scenario once (:func:`hdsim.scenario.build.build`), runs the
+stages on components, scores the results (:mod:`hdsim.metrics`) and writes the result folder
+atomically (or keeps everything in memory when ``out_dir`` is ``None``). Progress goes to a
+callback; the terminal tables are :mod:`hdsim.viz.console`'s.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from hdsim.earth import EarthModel, Ellipsoid, atmosphere, ecef_to_geodetic
-from hdsim.scenario.results import write_run
-from hdsim.scenario.schema import Scenario
-from hdsim.threats import PHASES, TrajectorySet, fly_threats
+from hdsim.earth import Ellipsoid, atmosphere, ecef_to_geodetic
+from hdsim.engagement import truncated_truth
+from hdsim.metrics.labels import track_truth_labels
+from hdsim.metrics.scoring import TrackingScores, detection_summary, score_tracking
+from hdsim.results import write_run
+from hdsim.scenario.build import Components, build
+from hdsim.scenario.config import Scenario, TrackingSection
+from hdsim.scenario.stage_engagement import run_engagement
+from hdsim.scenario.stage_sensors import simulate_sensors
+from hdsim.sensors.detections import Detections
+from hdsim.threats import PHASES, ThreatSpec, TrajectorySet, fly_threats
 from hdsim.threats.geometry import central_angle_rad
+from hdsim.tracking import Tracker, TrackHistory
 
-__all__ = ["RunResult", "run_scenario", "fly_scenario_threats", "truth_table", "threat_summary"]
+__all__ = ["INTEGRATION_STEP_S", "RunResult", "StageProgress", "TrackedRun",
+           "fly_scenario_threats", "fly_specs", "run_scenario", "score_tracks", "threat_summary",
+           "truth_table"]
 
 INTEGRATION_STEP_S = 0.5
 """RK4 step of the threat integrator, s (see docs/design.md for the step-size study)."""
 
+StageProgress = Callable[[str], AbstractContextManager[Callable[[float], None] | None]]
+"""Progress of the stages: called with a stage's label, returns a context manager that yields a
+callback taking the fraction done (or ``None``)."""
+
 
 @dataclass
 class RunResult:
-    """What a run produced: the tables written, the summary, and stage wall times."""
+    """What a run produced: the tables, the summary, and stage wall times.
 
-    out_dir: Path
+    ``out_dir`` is the result folder, ``None`` when the run was kept in memory."""
+
+    out_dir: Path | None
     trajectories: TrajectorySet
     tables: dict[str, pa.Table]
     summary: dict[str, Any]
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
-@contextmanager
-def _progress(quiet: bool, description: str) -> Iterator[Any]:
-    """A rich progress bar (or a no-op) whose callback takes the fraction done."""
-    if quiet:
-        yield None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                  transient=True) as bar:
-        task = bar.add_task(description, total=1.0)
-        yield lambda frac: bar.update(task, completed=frac)
-
-
-def fly_scenario_threats(scenario: Scenario, earth: EarthModel,
-                         progress=None) -> TrajectorySet:
+def fly_scenario_threats(scenario: Scenario, components: Components | None = None,
+                         progress: Callable[[float], None] | None = None) -> TrajectorySet:
     """Fly the scenario's threats until impact or the end of the scenario."""
-    specs = [t.to_spec() for t in scenario.threats]
+    comp = components or build(scenario)
+    return fly_specs(comp.threats, comp, progress)
+
+
+def fly_specs(specs: list[ThreatSpec], comp: Components,
+              progress: Callable[[float], None] | None = None) -> TrajectorySet:
+    """Fly threat specs on the components' Earth, to impact or the end of the scenario."""
+    scenario = comp.scenario
     if not specs:
         return TrajectorySet([])
     first = min(s.launch_time_s for s in specs)
     dt = min(INTEGRATION_STEP_S, scenario.step_s)
     record_every = max(1, int(round(min(scenario.step_s, 1.0) / dt)))
-    trajs = fly_threats(specs, earth, dt_s=dt, max_time_s=scenario.duration_s - first,
+    trajs = fly_threats(specs, comp.earth, dt_s=dt, max_time_s=scenario.duration_s - first,
                         record_every=record_every, progress=progress)
     return TrajectorySet([_truncate(tr, scenario.duration_s) for tr in trajs])
 
@@ -73,8 +82,6 @@ def _truncate(tr, t_end: float):
     """The trajectory up to the end of the scenario (an impact after it does not happen)."""
     if tr.times[-1] <= t_end:
         return tr
-    from dataclasses import replace
-
     keep = tr.times < t_end
     last = tr.state_at(np.array([t_end]))
     k = int(keep.sum())
@@ -89,9 +96,19 @@ def _truncate(tr, t_end: float):
     )
 
 
-def truth_table(trajs: TrajectorySet, step_s: float, ellipsoid: Ellipsoid) -> pa.Table:
-    """Truth sampled at the scenario step from launch, plus each threat's last node (its impact
-    point, interpolated to the ground): the columns of SCENARIO.md's ``truth.parquet``."""
+_TRUTH_SCHEMA = [("threat_id", pa.string()), ("t_s", pa.float64()), ("x_m", pa.float64()),
+                 ("y_m", pa.float64()), ("z_m", pa.float64()), ("vx_mps", pa.float64()),
+                 ("vy_mps", pa.float64()), ("vz_mps", pa.float64()), ("lat_deg", pa.float64()),
+                 ("lon_deg", pa.float64()), ("alt_m", pa.float64()), ("speed_mps", pa.float64()),
+                 ("mach", pa.float64()), ("phase", pa.string())]
+
+
+def truth_table(trajs: TrajectorySet, step_s: float, ellipsoid: Ellipsoid,
+                killed: np.ndarray | None = None) -> pa.Table:
+    """``truth.parquet``: truth sampled at the scenario step from launch, plus each threat's
+    last node (its impact point, interpolated to the ground, or its kill point).
+
+    ``killed``: ``(N,)`` bool, threats whose last node is a kill (phase ``killed``)."""
     ids, ts, states, phases = [], [], [], []
     for tr in trajs:
         grid = np.arange(tr.t_start, tr.t_end, step_s)
@@ -113,6 +130,9 @@ def truth_table(trajs: TrajectorySet, step_s: float, ellipsoid: Ellipsoid) -> pa
     speed = np.linalg.norm(st[:, 3:], axis=1)
     mach = speed / atmosphere(alt).speed_of_sound_mps
     phase_names = np.array(PHASES, dtype=object)[ph]
+    if killed is not None and np.any(killed):
+        last = np.cumsum([x.size for x in ts]) - 1
+        phase_names[last[np.asarray(killed, bool)]] = "killed"
     return pa.table({
         "threat_id": pa.array(np.concatenate(ids), pa.string()),
         "t_s": t,
@@ -122,13 +142,6 @@ def truth_table(trajs: TrajectorySet, step_s: float, ellipsoid: Ellipsoid) -> pa
         "speed_mps": speed, "mach": mach,
         "phase": pa.array(phase_names, pa.string()),
     })
-
-
-_TRUTH_SCHEMA = [("threat_id", pa.string()), ("t_s", pa.float64()), ("x_m", pa.float64()),
-                 ("y_m", pa.float64()), ("z_m", pa.float64()), ("vx_mps", pa.float64()),
-                 ("vy_mps", pa.float64()), ("vz_mps", pa.float64()), ("lat_deg", pa.float64()),
-                 ("lon_deg", pa.float64()), ("alt_m", pa.float64()), ("speed_mps", pa.float64()),
-                 ("mach", pa.float64()), ("phase", pa.string())]
 
 
 def threat_summary(scenario: Scenario, trajs: TrajectorySet, ellipsoid: Ellipsoid
@@ -145,7 +158,7 @@ def threat_summary(scenario: Scenario, trajs: TrajectorySet, ellipsoid: Ellipsoi
         r_mean = ellipsoid.a_m * (1 - ellipsoid.f / 3)
         glide = np.isin(tr.phase, [PHASES.index("glide"), PHASES.index("cruise")])
         phases_seen = [PHASES[p] for p in dict.fromkeys(tr.phase.tolist())]
-        row = {
+        out.append({
             "threat_id": cfg.id,
             "type": cfg.type,
             "launch_time_s": tr.t_start,
@@ -164,148 +177,95 @@ def threat_summary(scenario: Scenario, trajs: TrajectorySet, ellipsoid: Ellipsoi
             "impact_error_m": float(central_angle_rad(lat[-1], lon[-1], tg[0], tg[1]) * r_mean)
             if tr.impacted else None,
             "phases": phases_seen,
-        }
-        out.append(row)
+        })
     return out
 
 
-def _print_threats(console: Console, rows: list[dict[str, Any]]) -> None:
-    table = Table(title="Threats", header_style="bold")
-    for col in ("threat", "type", "range km", "flight s", "max speed m/s", "max Mach",
-                "apogee km", "glide alt km", "impact error km"):
-        table.add_column(col, justify="left" if col in ("threat", "type") else "right")
+TRACKING_KEYS = ("first_detection_s", "first_track_s", "first_confirmed_s",
+                 "first_fire_control_s", "custody", "n_tracks", "n_breaks", "n_swaps",
+                 "rmse_pos_m", "rmse_vel_mps", "pcrlb_pos_m", "mean_nees")
+"""Keys of the tracking scores in each per-threat summary row."""
 
-    def f(v, scale=1.0, fmt="{:.1f}"):
-        return "—" if v is None else fmt.format(v / scale)
-
-    for r in rows:
-        table.add_row(r["threat_id"], r["type"], f(r["ground_range_m"], 1e3, "{:.0f}"),
-                      f(r["flight_time_s"], 1, "{:.0f}"), f(r["max_speed_mps"], 1, "{:.0f}"),
-                      f(r["max_mach"]), f(r["apogee_m"], 1e3), f(r["mean_glide_alt_m"], 1e3),
-                      f(r["impact_error_m"], 1e3, "{:.2f}") if r["impacted"] else "no impact")
-    console.print(table)
+ENGAGEMENT_KEYS = ("outcome", "kill_t_s", "kill_alt_m", "shots", "nearest_asset_id",
+                   "asset_distance_m", "in_asset")
+"""Keys of the engagement outcome in each per-threat summary row."""
 
 
-def _print_sensors(console: Console, rows: list[dict[str, Any]]) -> None:
-    table = Table(title="Detection by sensor layer", header_style="bold")
-    for col in ("threat", "layer", "first detection s", "detected %", "gaps > 10 s",
-                "longest gap s"):
-        table.add_column(col, justify="left" if col in ("threat", "layer") else "right")
-    for r in rows:
-        first = r["first_detection_s"]
-        table.add_row(r["threat_id"], r["layer_id"], "—" if first is None else f"{first:.0f}",
-                      f"{100 * r['fraction_detected']:.0f}", str(r["n_gaps"]),
-                      f"{r['longest_gap_s']:.0f}")
-    console.print(table)
-
-
-def _print_tracking(console: Console, rows: list[dict[str, Any]]) -> None:
-    table = Table(title="Tracking", header_style="bold")
-    for col in ("threat", "first detection s", "first confirmed s", "fire-control quality s",
-                "custody %", "tracks", "RMSE pos m", "RMSE vel m/s"):
-        table.add_column(col, justify="left" if col == "threat" else "right")
-
-    def f(v, fmt="{:.0f}"):
-        return "—" if v is None else fmt.format(v)
-
-    for r in rows:
-        table.add_row(r["threat_id"], f(r["first_detection_s"]), f(r["first_confirmed_s"]),
-                      f(r["first_fire_control_s"]), f(100 * r["custody"]), str(r["n_tracks"]),
-                      f(r["rmse_pos_m"]), f(r["rmse_vel_mps"], "{:.1f}"))
-    console.print(table)
-
-
-def _print_engagement(console: Console, threats: list[dict[str, Any]],
-                      weapons: list[dict[str, Any]]) -> None:
-    table = Table(title="Engagement by threat", header_style="bold")
-    for col in ("threat", "outcome", "shots", "killed at s", "kill alt km", "nearest asset",
-                "distance km", "in asset"):
-        table.add_column(col, justify="left" if col in ("threat", "outcome", "nearest asset")
-                         else "right")
-
-    def f(v, scale=1.0, fmt="{:.0f}"):
-        return "—" if v is None else fmt.format(v / scale)
-
-    for r in threats:
-        table.add_row(r["threat_id"], r["outcome"], str(r.get("shots", 0)), f(r.get("kill_t_s")),
-                      f(r.get("kill_alt_m"), 1e3, "{:.1f}"), str(r.get("nearest_asset_id") or "—"),
-                      f(r.get("asset_distance_m"), 1e3, "{:.1f}")
-                      if r["outcome"] == "leaked" else "—",
-                      ("yes" if r.get("in_asset") else "no") if r["outcome"] == "leaked" else "—")
-    console.print(table)
-    wt = Table(title="Weapons", header_style="bold")
-    for col in ("weapon", "kind", "shots", "kills", "rounds left"):
-        wt.add_column(col, justify="left" if col in ("weapon", "kind") else "right")
-    for w in weapons:
-        wt.add_row(str(w["weapon_id"]), str(w["kind"]), str(w["shots"]), str(w["kills"]),
-                   str(w["rounds_left"]))
-    console.print(wt)
-
-
-_TRACKING_KEYS = ("first_detection_s", "first_track_s", "first_confirmed_s",
-                  "first_fire_control_s", "custody", "n_tracks", "n_breaks", "n_swaps",
-                  "rmse_pos_m", "rmse_vel_mps", "pcrlb_pos_m", "mean_nees")
-_ENGAGEMENT_KEYS = ("outcome", "kill_t_s", "kill_alt_m", "shots", "nearest_asset_id",
-                    "asset_distance_m", "in_asset")
-
-
-def _merge_rows(rows: list[dict[str, Any]], extra: list[dict[str, Any]],
-                keys: tuple[str, ...]) -> None:
-    """Copy ``keys`` of the per-threat rows ``extra`` into the summary rows (by threat id)."""
+def _merged(rows: list[dict[str, Any]], extra: list[dict[str, Any]],
+            keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``rows`` with ``keys`` of the per-threat rows ``extra`` added (matched by threat id)."""
     by_id = {r["threat_id"]: r for r in extra}
-    for r in rows:
-        e = by_id.get(r["threat_id"], {})
-        for key in keys:
-            r[key] = e.get(key)
+    return [r | {key: by_id.get(r["threat_id"], {}).get(key) for key in keys} for r in rows]
+
+
+@dataclass
+class TrackedRun:
+    """The tracker's output labelled and scored (:func:`score_tracks`)."""
+
+    history: TrackHistory
+    labels: np.ndarray
+    """Threat index of each history row (−1: none), :mod:`hdsim.metrics.labels`."""
+    tracks: pa.Table
+    """``tracks.parquet``."""
+    scores: TrackingScores
+
+
+def score_tracks(cfg: TrackingSection, history: TrackHistory, detections: Detections,
+                 trajs: TrajectorySet, truth: pa.Table) -> TrackedRun:
+    """Label the tracker's rows with threats and score them (the run loop's scoring step)."""
+    labels = track_truth_labels(history, detections.truth_idx)
+    tracks = history.to_arrow(trajs.ids, labels)
+    scores = score_tracking(
+        history, labels, tracks, detections, trajs, truth,
+        fire_control_sigma_m=cfg.fire_control_sigma_m, ospa_cutoff_m=cfg.ospa_cutoff_m,
+        metrics_step_s=cfg.metrics_step_s, coast_after_s=cfg.coast_after_s,
+        q_ncv_m2ps3=cfg.q_ncv_m2ps3)
+    return TrackedRun(history=history, labels=labels, tracks=tracks, scores=scores)
+
+
+def _no_progress(label: str) -> AbstractContextManager[None]:
+    return nullcontext()
 
 
 @contextmanager
-def _stage(name: str, timings: dict[str, float], quiet: bool, label: str) -> Iterator[Any]:
-    """Time a stage into ``timings[name]`` and show its progress bar."""
+def _stage(name: str, timings: dict[str, float], progress: StageProgress, label: str
+           ) -> Iterator[Callable[[float], None] | None]:
+    """Time a stage into ``timings[name]`` and report its progress."""
     t0 = time.perf_counter()
-    with _progress(quiet, label) as cb:
+    with progress(label) as cb:
         yield cb
         if cb:
             cb(1.0)
     timings[name] = time.perf_counter() - t0
 
 
-def _killed_truth(trajs: TrajectorySet, kill_t_s: np.ndarray, step_s: float,
-                  ellipsoid: Ellipsoid) -> pa.Table:
-    """The truth table with each killed threat ending at its kill (phase ``killed``)."""
-    from hdsim.engagement import truncated_truth
-
-    truth = truth_table(truncated_truth(trajs, kill_t_s), step_s, ellipsoid)
-    ids = np.array(truth["threat_id"].to_pylist(), dtype=object)
-    last = np.r_[ids[1:] != ids[:-1], True]
-    phase = np.array(truth["phase"].to_pylist(), dtype=object)
-    killed_ids = [tid for tid, k in zip(trajs.ids, np.isfinite(kill_t_s), strict=True) if k]
-    phase[last & np.isin(ids, killed_ids)] = "killed"
-    return truth.set_column(truth.schema.get_field_index("phase"), "phase",
-                            pa.array(phase, pa.string()))
-
-
-def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
-                 console: Console | None = None) -> RunResult:
-    """Run ``scenario`` end to end and write its result folder atomically.
+def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: bool = True,
+                 progress: StageProgress | None = None) -> RunResult:
+    """Run ``scenario`` end to end; write its result folder atomically unless ``out_dir`` is
+    ``None`` (then the results stay in memory).
 
     Stages: threats (always); sensors and tracking (with sensors); engagement (with weapons).
-    Writes ``truth.parquet`` and ``summary.json``; with sensors ``detections.parquet``,
-    ``satellites.parquet``, ``tracks.parquet``, ``metrics.parquet``; with weapons
-    ``engagements.parquet``. Prints per-threat tables unless ``quiet``.
-    """
-    from hdsim.scenario.stage_engagement import run_engagement
-    from hdsim.scenario.stage_sensors import detection_summary, simulate_sensors
-    from hdsim.scenario.stage_tracking import run_tracking, tracker_config
+    Tables: ``truth`` always; with sensors ``detections``, ``satellites``, ``tracks``,
+    ``metrics``; with weapons ``engagements``; and ``summary.json``.
 
-    console = console or Console()
-    earth = scenario.earth.model()
-    tracker_config(scenario.tracking)  # validate before anything runs
+    Args:
+        quiet: no progress bars (ignored when ``progress`` is given).
+        progress: progress of each stage (default: rich bars unless ``quiet``).
+    """
+    if progress is None:
+        if quiet:
+            progress = _no_progress
+        else:
+            from hdsim.viz.console import progress_bar
+
+            progress = progress_bar
+    comp = build(scenario)
     timings: dict[str, float] = {}
-    with _stage("threats", timings, quiet, "Flying threats") as cb:
-        trajs = fly_scenario_threats(scenario, earth, progress=cb)
-    truth = truth_table(trajs, scenario.step_s, earth.ellipsoid)
-    rows = threat_summary(scenario, trajs, earth.ellipsoid)
+    with _stage("threats", timings, progress, "Flying threats") as cb:
+        trajs = fly_specs(comp.threats, comp, progress=cb)
+    ell = comp.earth.ellipsoid
+    truth = truth_table(trajs, scenario.step_s, ell)
+    rows = threat_summary(scenario, trajs, ell)
     tables: dict[str, pa.Table] = {"truth": truth}
     summary: dict[str, Any] = {
         "scenario": scenario.name,
@@ -315,61 +275,48 @@ def run_scenario(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
         "threats": rows,
         "timings_s": timings,
     }
-    det_rows: list[dict[str, Any]] = []
-    track_rows: list[dict[str, Any]] = []
-    history = None
-    if scenario.sensors.space_layers or scenario.sensors.radars:
-        with _stage("sensors", timings, quiet, "Sensing") as cb:
-            sensed = simulate_sensors(scenario, earth, trajs, progress=cb)
-        tables["detections"] = sensed.detections.to_arrow(trajs.ids)
+    history = labels = None
+    if comp.has_sensors:
+        with _stage("sensors", timings, progress, "Sensing") as cb:
+            sensed = simulate_sensors(comp, trajs, progress=cb)
+        det = sensed.detections
+        tables["detections"] = det.to_arrow(trajs.ids)
         tables["satellites"] = sensed.satellites
-        det_rows = detection_summary(sensed.detections, trajs, sensed.sensor_layers)
-        summary["detection"] = det_rows
-        summary["n_detections"] = len(sensed.detections)
-        summary["n_false_alarms"] = int(np.sum(sensed.detections.truth_idx < 0))
+        summary["detection"] = detection_summary(det, trajs, sensed.sensor_layers)
+        summary["n_detections"] = len(det)
+        summary["n_false_alarms"] = int(np.sum(det.truth_idx < 0))
         if len(trajs):
-            with _stage("tracking", timings, quiet, "Tracking"):
-                tracked = run_tracking(sensed.detections, trajs, truth, scenario.tracking)
-            history = tracked.history
+            with _stage("tracking", timings, progress, "Tracking"):
+                history = Tracker(comp.tracking).run(det)
+            tracked = score_tracks(comp.tracking, history, det, trajs, truth)
+            labels = tracked.labels
             tables["tracks"] = tracked.tracks
-            tables["metrics"] = tracked.metrics
-            track_rows = tracked.timeline
-            _merge_rows(rows, track_rows, _TRACKING_KEYS)
-            ospa = tracked.metrics["ospa_m"].to_numpy()
+            scores = tracked.scores
+            tables["metrics"] = scores.metrics
+            rows = _merged(rows, scores.timeline, TRACKING_KEYS)
+            ospa = scores.metrics["ospa_m"].to_numpy()
             summary["tracking"] = {
                 "n_tracks": int(np.unique(history.track_id).size),
                 "mean_ospa_m": float(np.nanmean(ospa)) if ospa.size else None,
             }
-    eng_threats: list[dict[str, Any]] = []
-    eng_weapons: list[dict[str, Any]] = []
-    if scenario.weapons and len(trajs):
-        n_sensors = len(scenario.sensors.space_layers) + len(scenario.sensors.radars)
-        seed = np.random.SeedSequence(scenario.seed).spawn(n_sensors + 1)[-1]
-        with _stage("engagement", timings, quiet, "Engaging"):
-            engaged = run_engagement(scenario, earth, history, trajs, seed)
+    if comp.weapons and len(trajs):
+        with _stage("engagement", timings, progress, "Engaging"):
+            engaged = run_engagement(comp, history, labels, trajs)
         tables["engagements"] = engaged.engagements
-        eng_threats, eng_weapons = engaged.threats, engaged.weapons
         killed = np.isfinite(engaged.kill_t_s)
         if killed.any():
-            tables["truth"] = _killed_truth(trajs, engaged.kill_t_s, scenario.step_s,
-                                            earth.ellipsoid)
-        _merge_rows(rows, eng_threats, _ENGAGEMENT_KEYS)
-        summary["weapons"] = eng_weapons
+            tables["truth"] = truth_table(truncated_truth(trajs, engaged.kill_t_s),
+                                          scenario.step_s, ell, killed=killed)
+        rows = _merged(rows, engaged.threats, ENGAGEMENT_KEYS)
+        summary["weapons"] = engaged.weapons
         summary["engagement"] = {
             "shots": int(engaged.engagements.num_rows),
             "kills": int(killed.sum()),
             "leakers": int((~killed).sum()),
-            "leakers_in_assets": int(sum(1 for e in eng_threats
+            "leakers_in_assets": int(sum(1 for e in engaged.threats
                                          if e.get("outcome") == "leaked" and e.get("in_asset"))),
         }
-    path = write_run(out_dir, tables, summary)
-    if not quiet:
-        _print_threats(console, rows)
-        if det_rows:
-            _print_sensors(console, det_rows)
-        if track_rows:
-            _print_tracking(console, track_rows)
-        if eng_threats:
-            _print_engagement(console, eng_threats, eng_weapons)
+    summary["threats"] = rows
+    path = write_run(out_dir, tables, summary) if out_dir is not None else None
     return RunResult(out_dir=path, trajectories=trajs, tables=tables, summary=summary,
                      timings_s=timings)

@@ -8,7 +8,13 @@ from hdsim.threats.ballistic import (
     minimum_energy,
 )
 from hdsim.threats.flight import FlightBatch, GuidanceGains, fly
-from hdsim.threats.raid import OutOfReachError, ThreatSpec, fly_threats, glide_range_estimate_m
+from hdsim.threats.raid import (
+    OutOfReachError,
+    ThreatSpec,
+    check_reach,
+    fly_threats,
+    glide_range_estimate_m,
+)
 from hdsim.threats.trajectory import PHASE_CODE, PHASES, Trajectory, TrajectorySet
 from hdsim.threats.vehicles import (
     VEHICLE_PRESETS,
@@ -25,6 +31,7 @@ __all__ = [
     "GuidanceGains",
     "OutOfReachError",
     "ThreatSpec",
+    "check_reach",
     "Trajectory",
     "TrajectorySet",
     "Vehicle",

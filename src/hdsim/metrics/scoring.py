@@ -1,72 +1,52 @@
-"""Run-loop stage 3: one centralized tracker over all sensors' reports, and its scoring.
+"""Scores of a run's tracking against truth: errors, NEES, PCRLB, OSPA/GOSPA, the timeline.
 
-The tracker sees only the detections table (never truth).  Scoring uses truth: the per-threat
-timeline (first detection, first track, first confirmed track, first fire-control-quality
-track, custody, breaks, swaps), position/velocity RMSE of the confirmed tracks associated to
-each threat, and OSPA/GOSPA per second against the flying threats.
+The run loop calls :func:`score_tracking` after the stages; no stage imports this module. The
+tracker never sees truth: the labels of its track rows come from :mod:`hdsim.metrics.labels`.
+
+* per threat: the timeline (first detection, first track, first confirmed and first
+  fire-control-quality track, custody, breaks, swaps; :func:`hdsim.metrics.threat_timeline`),
+  position/velocity RMSE and average NEES of the confirmed/coasting rows labelled with the
+  threat, and the RMS of its position PCRLB;
+* over time: OSPA and GOSPA (Schuhmacher et al. 2008; Rahmathullah et al. 2017) of the confirmed
+  tracks against the flying threats, every ``metrics_step_s``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
 
 from hdsim.earth import ecef_to_geodetic, enu_rotation
-from hdsim.metrics import gospa_series, ospa_series, pcrlb, threat_timeline, transition_matrices
+from hdsim.metrics.ospa import gospa_series, ospa_series
+from hdsim.metrics.pcrlb import pcrlb, transition_matrices
+from hdsim.metrics.timeline import threat_timeline
 from hdsim.sensors.detections import RADAR, Detections, nadir_frame
 from hdsim.threats import TrajectorySet
-from hdsim.tracking import NearlyConstantVelocity, Tracker, TrackerConfig
+from hdsim.tracking import NearlyConstantVelocity, TrackHistory
+from hdsim.tracking.history import TrackStatus
 from hdsim.tracking.measurement import ir_jacobian, radar_jacobian
-from hdsim.tracking.tracker import TrackHistory
 
-__all__ = ["TrackingOutput", "tracker_config", "run_tracking", "track_errors", "SCORING_DEFAULTS"]
-
-SCORING_DEFAULTS = {
-    "fire_control_sigma_m": 1000.0,  # 1-sigma position error of a fire-control-quality track
-    "ospa_cutoff_m": 50_000.0,       # OSPA/GOSPA cutoff c
-    "metrics_step_s": 1.0,           # step of the OSPA/GOSPA series and custody sampling
-}
-
-
-def tracker_config(section: dict[str, Any]) -> tuple[TrackerConfig, dict[str, float]]:
-    """Split the scenario's ``tracking:`` section into the tracker's configuration and the
-    scoring settings; errors name ``tracking.<field>``, the value and what is allowed."""
-    names = {f.name for f in dataclasses.fields(TrackerConfig)}
-    scoring = dict(SCORING_DEFAULTS)
-    kw: dict[str, Any] = {}
-    for key, value in section.items():
-        if key in SCORING_DEFAULTS:
-            if not isinstance(value, int | float) or value <= 0:
-                raise ValueError(f"tracking.{key} = {value!r}: must be a number > 0")
-            scoring[key] = float(value)
-        elif key in names:
-            kw[key] = tuple(value) if isinstance(value, list) else value
-        else:
-            close = difflib.get_close_matches(key, sorted(names | set(SCORING_DEFAULTS)), 1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"tracking.{key}: unknown field{hint}")
-    try:
-        cfg = TrackerConfig(**kw)
-    except ValueError as exc:
-        raise ValueError(f"tracking.{exc}") from None
-    return cfg, scoring
+__all__ = ["TrackingScores", "accuracy_by_threat", "detection_summary", "pcrlb_by_threat",
+           "score_tracking", "track_errors", "track_positions_at", "truth_samples"]
 
 
 @dataclass
-class TrackingOutput:
-    history: TrackHistory
-    tracks: pa.Table
-    metrics: pa.Table
+class TrackingScores:
+    """What :func:`score_tracking` returns."""
+
     timeline: list[dict[str, Any]]
+    """One row per threat (scenario order is not kept: rows are sorted by threat id)."""
+    metrics: pa.Table
+    """``metrics.parquet``: OSPA/GOSPA and counts over time."""
     pcrlb: dict[int, tuple[np.ndarray, np.ndarray]]
+    """Per threat index: PCRLB times and position bound, m."""
 
 
-def _truth_samples(trajs: TrajectorySet, step_s: float) -> tuple[np.ndarray, np.ndarray]:
+def truth_samples(trajs: TrajectorySet, step_s: float) -> tuple[np.ndarray, np.ndarray]:
     """Common metric times and truth positions ``(N, K, 3)`` (NaN when not flying)."""
     t0 = min(tr.t_start for tr in trajs)
     t1 = max(tr.t_end for tr in trajs)
@@ -74,7 +54,7 @@ def _truth_samples(trajs: TrajectorySet, step_s: float) -> tuple[np.ndarray, np.
     return times, trajs.states_at(times)
 
 
-def _track_positions_at(hist: TrackHistory, times: np.ndarray, confirmed: np.ndarray,
+def track_positions_at(hist: TrackHistory, times: np.ndarray, confirmed: np.ndarray,
                         max_age_s: float) -> list[np.ndarray]:
     """Positions of the confirmed tracks at each time: each track's latest confirmed row at or
     before the time (no older than ``max_age_s``), extrapolated at constant velocity."""
@@ -101,14 +81,15 @@ def _track_positions_at(hist: TrackHistory, times: np.ndarray, confirmed: np.nda
     return [points_a[cuts[i]:cuts[i + 1]] for i in range(times.size)]
 
 
-def track_errors(hist: TrackHistory, trajs: TrajectorySet
+def track_errors(hist: TrackHistory, labels: NDArray[np.int64], trajs: TrajectorySet
                  ) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Per threat index: the history rows of the confirmed/coasting tracks associated to it
-    (while it flies), their state error (estimate minus truth, ``(r, 6)``) and NEES ``(r,)``.
+    """Per threat index: the history rows of the confirmed/coasting tracks labelled with it
+    (``labels``: threat index of each history row, −1 none; :mod:`hdsim.metrics.labels`) while
+    it flies, their state error (estimate minus truth, ``(r, 6)``) and NEES ``(r,)``.
     One grouping pass over the history (rows sorted by threat)."""
-    rows = np.flatnonzero(np.isin(hist.status, [1, 2]) & (hist.truth_idx >= 0))
-    rows = rows[np.argsort(hist.truth_idx[rows], kind="stable")]
-    bounds = np.searchsorted(hist.truth_idx[rows], np.arange(len(trajs) + 1))
+    rows = np.flatnonzero(np.isin(hist.status, TrackStatus.firm()) & (labels >= 0))
+    rows = rows[np.argsort(labels[rows], kind="stable")]
+    bounds = np.searchsorted(labels[rows], np.arange(len(trajs) + 1))
     out = {}
     for k, tr in enumerate(trajs):
         r = rows[bounds[k]:bounds[k + 1]]
@@ -121,13 +102,13 @@ def track_errors(hist: TrackHistory, trajs: TrajectorySet
     return out
 
 
-def _accuracy(hist: TrackHistory, trajs: TrajectorySet
-              ) -> dict[int, tuple[float | None, float | None, float | None]]:
+def accuracy_by_threat(hist: TrackHistory, labels: NDArray[np.int64], trajs: TrajectorySet
+                       ) -> dict[int, tuple[float | None, float | None, float | None]]:
     """Per threat: position RMSE, velocity RMSE and average NEES (6 states; 6 for a consistent
     filter, Bar-Shalom, Li & Kirubarajan 2001 §5.4) of the confirmed/coasting track rows
     associated to it."""
     out: dict[int, tuple[float | None, float | None, float | None]] = {}
-    for k, (r, err, nees) in track_errors(hist, trajs).items():
+    for k, (r, err, nees) in track_errors(hist, labels, trajs).items():
         if not r.size:
             out[k] = (None, None, None)
             continue
@@ -137,7 +118,7 @@ def _accuracy(hist: TrackHistory, trajs: TrajectorySet
     return out
 
 
-def _pcrlb_by_threat(detections: Detections, trajs: TrajectorySet, q_m2ps3: float
+def pcrlb_by_threat(detections: Detections, trajs: TrajectorySet, q_m2ps3: float
                      ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Posterior Cramér-Rao bound of each threat's position error at its detection times,
     with the same reports (Jacobians at the true state, Tichavský et al. 1998) and a
@@ -185,18 +166,28 @@ def _pcrlb_by_threat(detections: Detections, trajs: TrajectorySet, q_m2ps3: floa
     return out
 
 
-def run_tracking(detections: Detections, trajs: TrajectorySet, truth: pa.Table,
-                 section: dict[str, Any]) -> TrackingOutput:
-    """Track, then score against truth."""
-    cfg, scoring = tracker_config(section)
-    hist = Tracker(cfg).run(detections)
+def score_tracking(hist: TrackHistory, labels: NDArray[np.int64], tracks: pa.Table,
+                   detections: Detections, trajs: TrajectorySet, truth: pa.Table, *,
+                   fire_control_sigma_m: float, ospa_cutoff_m: float, metrics_step_s: float,
+                   coast_after_s: float, q_ncv_m2ps3: float) -> TrackingScores:
+    """Score the tracker's output against truth.
+
+    Args:
+        hist: the tracker's history; ``labels`` its rows' threat indices (−1: none).
+        tracks: ``tracks.parquet`` (``hist`` as a table, with ``truth_id``).
+        detections: every sensor's reports (their ``truth_idx`` is used, scoring only).
+        trajs, truth: the flown threats and ``truth.parquet``.
+        fire_control_sigma_m: 1-sigma position error of a fire-control-quality track, m.
+        ospa_cutoff_m: OSPA/GOSPA cutoff c, m; ``metrics_step_s``: step of the series, s.
+        coast_after_s: how long a confirmed track's last row holds its position (the tracker's
+            coasting time), s; ``q_ncv_m2ps3``: process noise of the PCRLB's NCV model.
+    """
     ids = trajs.ids
-    tracks = hist.to_arrow(ids)
     det_table = detections.to_arrow(ids).select(["t_s", "truth_id"])
-    tl = threat_timeline(truth, det_table, tracks, dt_s=scoring["metrics_step_s"],
-                         fire_control_sigma_m=scoring["fire_control_sigma_m"])
-    accuracy = _accuracy(hist, trajs)
-    bounds = _pcrlb_by_threat(detections, trajs, cfg.q_ncv_m2ps3)
+    tl = threat_timeline(truth, det_table, tracks, dt_s=metrics_step_s,
+                         fire_control_sigma_m=fire_control_sigma_m)
+    accuracy = accuracy_by_threat(hist, labels, trajs)
+    bounds = pcrlb_by_threat(detections, trajs, q_ncv_m2ps3)
     timeline = []
     index_of = {tid: k for k, tid in enumerate(ids)}
     for i in range(len(tl["threat_id"])):
@@ -212,12 +203,12 @@ def run_tracking(detections: Detections, trajs: TrajectorySet, truth: pa.Table,
         row["pcrlb_pos_m"] = float(np.sqrt(np.mean(finite**2))) if finite.size else None
         timeline.append(row)
 
-    times, truth_states = _truth_samples(trajs, scoring["metrics_step_s"])
-    confirmed = np.isin(hist.status, [1, 2])
-    est_sets = _track_positions_at(hist, times, confirmed, max_age_s=cfg.coast_after_s)
+    times, truth_states = truth_samples(trajs, metrics_step_s)
+    confirmed = np.isin(hist.status, TrackStatus.firm())
+    est_sets = track_positions_at(hist, times, confirmed, max_age_s=coast_after_s)
     truth_sets = [truth_states[np.isfinite(truth_states[:, j, 0]), j, :3]
                   for j in range(times.size)]
-    c = scoring["ospa_cutoff_m"]
+    c = ospa_cutoff_m
     ospa = ospa_series(est_sets, truth_sets, c=c, p=2.0)
     gospa = gospa_series(est_sets, truth_sets, c=c, p=2.0)
     metrics = pa.table({
@@ -230,5 +221,43 @@ def run_tracking(detections: Detections, trajs: TrajectorySet, truth: pa.Table,
         "gospa_missed_m2": gospa.missed,
         "gospa_false_m2": gospa.false,
     })
-    return TrackingOutput(history=hist, tracks=tracks, metrics=metrics, timeline=timeline,
-                          pcrlb=bounds)
+    return TrackingScores(timeline=timeline, metrics=metrics, pcrlb=bounds)
+
+
+def detection_summary(detections: Detections, trajs: TrajectorySet,
+                      layers: list[str], gap_s: float = 10.0) -> list[dict]:
+    """Per threat and per sensor layer: first detection, fraction of the flight detected
+    (1-s bins with at least one report), number of gaps longer than ``gap_s`` and the longest.
+    """
+    layer_index = {name: i for i, name in enumerate(layers)}
+    sensor_layer = np.array([layer_index.get(lid, -1) for lid in detections.layer_ids] + [-1])
+    lay = sensor_layer[detections.sensor_idx] if len(detections) else np.empty(0, int)
+    real = (detections.truth_idx >= 0) & (lay >= 0)
+    # One sort by (threat, layer, time), then contiguous groups: no per-pair scans of all rows.
+    key = detections.truth_idx[real].astype(np.int64) * len(layers) + lay[real]
+    t_all = detections.t_s[real]
+    order = np.lexsort((t_all, key))
+    key, t_all = key[order], t_all[order]
+    bounds = np.searchsorted(key, np.arange(len(trajs) * len(layers) + 1))
+    rows = []
+    for k, tr in enumerate(trajs):
+        flight = max(tr.t_end - tr.t_start, 1e-9)
+        n_bins = int(np.ceil(flight))
+        for j, layer in enumerate(layers):
+            g = k * len(layers) + j
+            t = t_all[bounds[g]:bounds[g + 1]]
+            if t.size == 0:
+                rows.append({"threat_id": tr.threat_id, "layer_id": layer,
+                             "first_detection_s": None, "fraction_detected": 0.0,
+                             "n_gaps": 1, "longest_gap_s": flight})
+                continue
+            bins = np.unique(np.floor(t - tr.t_start).astype(int))
+            gaps = np.diff(np.concatenate([[tr.t_start], t, [tr.t_end]]))
+            rows.append({
+                "threat_id": tr.threat_id, "layer_id": layer,
+                "first_detection_s": float(t[0]),
+                "fraction_detected": float(min(1.0, bins.size / max(n_bins, 1))),
+                "n_gaps": int(np.sum(gaps > gap_s)),
+                "longest_gap_s": float(gaps.max()),
+            })
+    return rows

@@ -1,29 +1,21 @@
-"""Scenario models of the threats (``threats: [...]`` in SCENARIO.md) and their wiring into
-:class:`hdsim.threats.ThreatSpec`.
+"""``threats:``: the scenario models of the threats.
 
 Three types, told apart by ``type``: ``ballistic``, ``boost_glide``, ``cruise``.  Degrees at the
-edge, radians in the spec.  Reach is checked here, before anything runs: a ballistic aim mode
-that the closed-form vacuum reach rules out, or a guided glider beyond its equilibrium-glide
-range, is an error naming the threat's ``target``.
+edge; :func:`hdsim.scenario.build.threat_spec` wires each into a
+:class:`hdsim.threats.ThreatSpec` (radians). Reach is checked when the scenario loads, before
+anything runs (:func:`hdsim.scenario.build.reach_problems`): a ballistic aim mode that the
+closed-form vacuum reach rules out, or a guided glider beyond its equilibrium-glide range, is an
+error naming the threat's ``target``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import Field, model_validator
 
-from hdsim.scenario.schema import ConfigModel, GeoPoint, located_error
-from hdsim.threats import (
-    VEHICLE_PRESETS,
-    OutOfReachError,
-    ThreatSpec,
-    Vehicle,
-    constant_coefficient_vehicle,
-    vehicle_preset,
-)
-from hdsim.threats.raid import check_reach
+from hdsim.config_base import ConfigModel, GeoPoint, located_error
+from hdsim.threats import VEHICLE_PRESETS
 
 __all__ = [
     "VehicleConfig",
@@ -46,9 +38,6 @@ class VehicleConfig(ConfigModel):
     cd: float = Field(gt=0.0, description="Drag coefficient (> 0).")
     cl: float = Field(0.0, ge=0.0, description="Lift coefficient (≥ 0). Default 0 (no lift).")
 
-    def build(self) -> Vehicle:
-        return constant_coefficient_vehicle(self.mass_kg, self.reference_area_m2, self.cl,
-                                            self.cd)
 
 
 VehicleField = Annotated[
@@ -56,10 +45,6 @@ VehicleField = Annotated[
     Field(description=f"A preset name ({', '.join(VEHICLE_PRESETS)}) or constant coefficients "
                       "{mass_kg, reference_area_m2, cd, cl}."),
 ]
-
-
-def _build_vehicle(v: str | VehicleConfig) -> Vehicle:
-    return vehicle_preset(v) if isinstance(v, str) else v.build()
 
 
 def _check_preset(v: str | VehicleConfig) -> None:
@@ -204,21 +189,8 @@ class _ThreatBase(ConfigModel):
         None, gt=0.0, description="Radar cross-section, m². Default: notional by type (0.05 "
                                   "ballistic RV, 0.1 glide vehicle, 0.5 cruise missile).")
 
-    def _common(self) -> dict:
-        d = np.radians
-        return dict(
-            threat_id=self.id,
-            launch_lat_rad=float(d(self.launch.lat_deg)),
-            launch_lon_rad=float(d(self.launch.lon_deg)),
-            launch_alt_m=self.launch.alt_m,
-            target_lat_rad=float(d(self.target.lat_deg)),
-            target_lon_rad=float(d(self.target.lon_deg)),
-            target_alt_m=self.target.alt_m,
-            launch_time_s=self.launch_time_s,
-        )
-
     @model_validator(mode="after")
-    def _reachable(self):
+    def _target_and_vehicle(self):
         if (self.launch.lat_deg, self.launch.lon_deg) == (self.target.lat_deg,
                                                           self.target.lon_deg):
             raise located_error(("target",), self.target.model_dump(),
@@ -226,11 +198,6 @@ class _ThreatBase(ConfigModel):
         vehicle = getattr(self, "vehicle", None)
         if vehicle is not None:
             _check_preset(vehicle)
-        try:
-            check_reach([self.to_spec()])
-        except OutOfReachError as exc:
-            msg = str(exc).split(": ", 1)[-1]
-            raise located_error(("target",), self.target.model_dump(), msg) from None
         return self
 
 
@@ -242,15 +209,6 @@ class BallisticThreat(_ThreatBase):
                                       description="Burnout state or aim mode.")
     vehicle: VehicleField = "rv_generic"
 
-    def to_spec(self) -> ThreatSpec:
-        b = self.burnout
-        return ThreatSpec(
-            kind="ballistic", vehicle=_build_vehicle(self.vehicle), aim=b.resolved_aim,
-            burnout_speed_mps=b.speed_mps,
-            burnout_flight_path_rad=None if b.flight_path_deg is None
-            else float(np.radians(b.flight_path_deg)),
-            burnout_alt_m=b.altitude_m, burn_time_s=b.burn_time_s, **self._common())
-
 
 class BoostGlideThreat(_ThreatBase):
     """A boost-glide vehicle (HGV)."""
@@ -260,26 +218,6 @@ class BoostGlideThreat(_ThreatBase):
     vehicle: VehicleField = "cav_h"
     glide: GlideConfig = Field(default_factory=GlideConfig, description="Guidance, maneuvers.")
 
-    def to_spec(self) -> ThreatSpec:
-        g = self.glide
-        kw: dict = {}
-        for m in g.maneuvers:
-            if isinstance(m, BankReversals):
-                kw.update(sturn_count=m.count, sturn_bank_rad=float(np.radians(m.max_bank_deg)))
-            elif isinstance(m, Skip):
-                kw.update(skip_amp_m=m.amplitude_m, skip_period_s=m.period_s)
-            elif isinstance(m, CrossrangeOffset):
-                kw.update(crossrange_offset_m=m.offset_m, crossrange_at_fraction=m.at_fraction)
-            else:
-                kw.update(dive_range_m=m.start_range_m)
-        return ThreatSpec(
-            kind="boost_glide", vehicle=_build_vehicle(self.vehicle),
-            burnout_speed_mps=self.burnout.speed_mps, burnout_alt_m=self.burnout.altitude_m,
-            burnout_flight_path_rad=float(np.radians(self.burnout.flight_path_deg)),
-            burn_time_s=self.burnout.burn_time_s,
-            guidance=g.guidance, bank_rad=float(np.radians(g.bank_deg)),
-            end_speed_mps=g.end_speed_mps, **kw, **self._common())
-
 
 class CruiseThreat(_ThreatBase):
     """A hypersonic cruise missile: booster to cruise altitude, powered cruise, dive."""
@@ -287,12 +225,6 @@ class CruiseThreat(_ThreatBase):
     type: Literal["cruise"] = Field(description="Threat type.")
     cruise: CruiseConfig = Field(description="Cruise Mach and altitude (required).")
     vehicle: VehicleField = "hcm_generic"
-
-    def to_spec(self) -> ThreatSpec:
-        return ThreatSpec(
-            kind="cruise", vehicle=_build_vehicle(self.vehicle), cruise_mach=self.cruise.mach,
-            cruise_alt_m=self.cruise.altitude_m, dive_range_m=self.cruise.dive_start_range_m,
-            **self._common())
 
 
 ThreatConfig = Annotated[BallisticThreat | BoostGlideThreat | CruiseThreat,

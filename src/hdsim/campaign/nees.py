@@ -3,7 +3,7 @@
 ``nees_runs(scenario, runs)`` flies the threats once (their flight is deterministic), then for
 each of ``runs`` seeds simulates every sensor's reports again (noise, detections and false
 alarms drawn anew), runs the scenario's tracker on them and scores each threat's
-confirmed/coasting track rows against truth (:func:`hdsim.scenario.stage_tracking.track_errors`).
+confirmed/coasting track rows against truth (:func:`hdsim.metrics.scoring.track_errors`).
 
 Per threat it returns the time-averaged NEES of every run and the per-second NEES averaged over
 runs.  The test (Bar-Shalom, Li & Kirubarajan 2001, §5.4.2) is
@@ -26,8 +26,14 @@ import numpy as np
 import pyarrow as pa
 
 from hdsim.metrics.consistency import ConsistencyTest, chi2_interval, run_average_nees
-from hdsim.scenario.schema import Scenario
+from hdsim.metrics.labels import track_truth_labels
+from hdsim.metrics.scoring import track_errors
+from hdsim.scenario.build import build
+from hdsim.scenario.config import Scenario
+from hdsim.scenario.run import fly_scenario_threats
+from hdsim.scenario.stage_sensors import simulate_sensors
 from hdsim.threats import TrajectorySet
+from hdsim.tracking import Tracker
 
 __all__ = ["NeesRuns", "nees_runs", "run_seeds"]
 
@@ -109,22 +115,18 @@ def run_seeds(scenario: Scenario, runs: int) -> np.ndarray:
 
 
 def _one_run(scenario: Scenario, trajs: TrajectorySet, seed: int, t0: float, n_bins: int):
-    from hdsim.scenario.stage_sensors import simulate_sensors
-    from hdsim.scenario.stage_tracking import track_errors, tracker_config
-    from hdsim.tracking import Tracker
-
     sc = scenario.model_copy(update={"seed": int(seed)})
-    earth = sc.earth.model()
-    det = simulate_sensors(sc, earth, trajs).detections
-    cfg, _ = tracker_config(sc.tracking)
-    hist = Tracker(cfg).run(det)
+    comp = build(sc)
+    det = simulate_sensors(comp, trajs).detections
+    hist = Tracker(comp.tracking).run(det)
+    labels = track_truth_labels(hist, det.truth_idx)
     n_t = len(trajs)
     mean = np.full(n_t, np.nan)
     rmse = np.full(n_t, np.nan)
     count = np.zeros(n_t, np.int64)
     bin_sum = np.zeros((n_t, n_bins))
     bin_n = np.zeros((n_t, n_bins), np.int64)
-    for k, (rows, err, nees) in track_errors(hist, trajs).items():
+    for k, (rows, err, nees) in track_errors(hist, labels, trajs).items():
         count[k] = rows.size
         if not rows.size:
             continue
@@ -148,16 +150,12 @@ def nees_runs(scenario: Scenario, runs: int = 10, jobs: int = 1,
         progress: called with the fraction of runs done.
         seeds: explicit seeds (default :func:`run_seeds`).
     """
-    from hdsim.scenario.run import fly_scenario_threats
-    from hdsim.scenario.stage_tracking import tracker_config
-
     if not scenario.threats or not (scenario.sensors.space_layers or scenario.sensors.radars):
         raise ValueError(f"scenario {scenario.name!r}: needs threats and sensors to track")
     if jobs < 1:
         raise ValueError(f"jobs = {jobs!r}: must be >= 1")
-    tracker_config(scenario.tracking)  # validate before anything runs
     seed_arr = np.asarray(seeds if seeds is not None else run_seeds(scenario, runs), np.int64)
-    trajs = fly_scenario_threats(scenario, scenario.earth.model())
+    trajs = fly_scenario_threats(scenario)
     t0 = float(np.floor(min(tr.t_start for tr in trajs)))
     n_bins = int(np.ceil(max(tr.t_end for tr in trajs) - t0)) + 1
     results = []

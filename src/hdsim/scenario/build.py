@@ -1,0 +1,340 @@
+"""The only place where configuration is wired into components.
+
+Every stage of the run loop takes components (SI units, radians), never configuration: the
+validated :class:`~hdsim.scenario.config.Scenario` goes in here once and comes out as
+:class:`Components`. Degrees end here.
+
+The seed tree (:class:`RunSeeds`) is here too: one ``numpy.random.SeedSequence`` per run,
+from which every stage's generator is derived.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hdsim.earth import EarthModel
+from hdsim.engagement import (
+    DefendedAsset,
+    FireControlConfig,
+    InterceptorParams,
+    RailgunParams,
+    Weapon,
+)
+from hdsim.scenario.config import (
+    BallisticThreat,
+    BoostGlideThreat,
+    EarthConfig,
+    InterceptorConfig,
+    RadarConfig,
+    RailgunConfig,
+    Scenario,
+    SpaceLayerConfig,
+    ThreatConfig,
+    TrackingSection,
+)
+from hdsim.scenario.config.threats import BankReversals, CrossrangeOffset, Skip, VehicleConfig
+from hdsim.sensors.radar import RadarParams
+from hdsim.sensors.space_ir import SpaceIrParams
+from hdsim.space import Constellation, KeplerElements
+from hdsim.threats import (
+    OutOfReachError,
+    ThreatSpec,
+    Vehicle,
+    check_reach,
+    constant_coefficient_vehicle,
+    vehicle_preset,
+)
+
+__all__ = ["DEFAULT_RCS_M2", "Components", "RunSeeds", "SpaceLayer", "build", "constellation",
+           "earth_model", "fire_control", "radar_params", "reach_problems", "space_ir_params",
+           "threat_spec", "vehicle", "weapon"]
+
+DEFAULT_RCS_M2 = {"ballistic": 0.05, "boost_glide": 0.1, "cruise": 0.5}
+"""Notional radar cross-sections by threat type, m² (order of magnitude of open-literature
+values for re-entry vehicles, glide bodies and cruise missiles)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Earth and threats
+# ---------------------------------------------------------------------------------------------
+
+
+def earth_model(cfg: EarthConfig) -> EarthModel:
+    """The :class:`hdsim.earth.EarthModel` the ``earth:`` switches describe."""
+    return EarthModel(shape=cfg.shape, rotation=cfg.rotation, j2=cfg.j2,
+                      atmosphere=cfg.atmosphere)
+
+
+def vehicle(v: str | VehicleConfig) -> Vehicle:
+    """A vehicle preset by name, or constant coefficients."""
+    if isinstance(v, str):
+        return vehicle_preset(v)
+    return constant_coefficient_vehicle(v.mass_kg, v.reference_area_m2, v.cl, v.cd)
+
+
+def threat_spec(cfg: ThreatConfig) -> ThreatSpec:
+    """The :class:`hdsim.threats.ThreatSpec` of one ``threats[]`` entry (radians, SI)."""
+    d = math.radians
+    common: dict[str, Any] = dict(
+        threat_id=cfg.id,
+        launch_lat_rad=d(cfg.launch.lat_deg), launch_lon_rad=d(cfg.launch.lon_deg),
+        launch_alt_m=cfg.launch.alt_m,
+        target_lat_rad=d(cfg.target.lat_deg), target_lon_rad=d(cfg.target.lon_deg),
+        target_alt_m=cfg.target.alt_m,
+        launch_time_s=cfg.launch_time_s,
+    )
+    if isinstance(cfg, BallisticThreat):
+        b = cfg.burnout
+        return ThreatSpec(
+            kind="ballistic", vehicle=vehicle(cfg.vehicle), aim=b.resolved_aim,
+            burnout_speed_mps=b.speed_mps,
+            burnout_flight_path_rad=None if b.flight_path_deg is None
+            else float(np.radians(b.flight_path_deg)),
+            burnout_alt_m=b.altitude_m, burn_time_s=b.burn_time_s, **common)
+    if isinstance(cfg, BoostGlideThreat):
+        g = cfg.glide
+        kw: dict[str, Any] = {}
+        for m in g.maneuvers:
+            if isinstance(m, BankReversals):
+                kw.update(sturn_count=m.count, sturn_bank_rad=float(np.radians(m.max_bank_deg)))
+            elif isinstance(m, Skip):
+                kw.update(skip_amp_m=m.amplitude_m, skip_period_s=m.period_s)
+            elif isinstance(m, CrossrangeOffset):
+                kw.update(crossrange_offset_m=m.offset_m, crossrange_at_fraction=m.at_fraction)
+            else:
+                kw.update(dive_range_m=m.start_range_m)
+        return ThreatSpec(
+            kind="boost_glide", vehicle=vehicle(cfg.vehicle),
+            burnout_speed_mps=cfg.burnout.speed_mps, burnout_alt_m=cfg.burnout.altitude_m,
+            burnout_flight_path_rad=float(np.radians(cfg.burnout.flight_path_deg)),
+            burn_time_s=cfg.burnout.burn_time_s,
+            guidance=g.guidance, bank_rad=float(np.radians(g.bank_deg)),
+            end_speed_mps=g.end_speed_mps, **kw, **common)
+    return ThreatSpec(
+        kind="cruise", vehicle=vehicle(cfg.vehicle), cruise_mach=cfg.cruise.mach,
+        cruise_alt_m=cfg.cruise.altitude_m, dive_range_m=cfg.cruise.dive_start_range_m,
+        **common)
+
+
+def reach_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], Any, str]]:
+    """Threats whose target is out of reach, as ``(path, value, what is allowed)``.
+
+    A ballistic aim mode that the closed-form vacuum reach rules out, or a guided glider beyond
+    its equilibrium-glide range (:func:`hdsim.threats.check_reach`). Called by the loader, so
+    that ``hdsim validate`` reports it with the YAML line."""
+    out = []
+    for i, t in enumerate(scenario.threats):
+        try:
+            check_reach([threat_spec(t)])
+        except OutOfReachError as exc:
+            out.append((("threats", i, "target"), t.target.model_dump(),
+                        str(exc).split(": ", 1)[-1]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Sensors
+# ---------------------------------------------------------------------------------------------
+
+
+def constellation(layer: SpaceLayerConfig, earth: EarthModel | None = None) -> Constellation:
+    """The :class:`~hdsim.space.Constellation` of one ``sensors.space_layers[]`` entry.
+
+    Walker and element layers use the J2 secular propagator when ``earth.j2`` is on, two-body
+    otherwise; TLE layers use SGP4 (which has its own Earth model). A preset has already been
+    expanded into ``walker`` by the schema.
+    """
+    earth = earth or EarthModel()
+    propagator = "j2" if earth.j2_enabled else "two_body"
+    kw: dict[str, Any] = {"mu": earth.mu, "j2": earth.j2, "r_eq_m": earth.r_eq_m}
+    if layer.walker is not None:
+        w = layer.walker
+        return Constellation.from_walker(
+            layer.id, w.total, w.planes, w.phasing, w.altitude_m, w.inclination_deg,
+            propagator=propagator, **kw,
+        )
+    if layer.tle_file is not None:
+        return Constellation.from_tle_file(layer.id, layer.tle_file)
+    if layer.elements is not None:
+        els = layer.elements
+        elements = KeplerElements(
+            a_m=np.array([e.semi_major_axis_m for e in els]),
+            e=np.array([e.eccentricity for e in els]),
+            i_rad=np.radians([e.inclination_deg for e in els]),
+            raan_rad=np.radians([e.raan_deg for e in els]),
+            argp_rad=np.radians([e.arg_perigee_deg for e in els]),
+            mean_anomaly_rad=np.radians([e.mean_anomaly_deg for e in els]),
+        )
+        ids = [e.sat_id if e.sat_id is not None else f"{layer.id}-{i}" for i, e in enumerate(els)]
+        return Constellation.from_elements(layer.id, elements, ids, propagator=propagator, **kw)
+    raise ValueError(f"sensors.space_layers[{layer.id!r}]: no walker, tle_file or elements")
+
+
+def space_ir_params(layer: SpaceLayerConfig) -> SpaceIrParams:
+    """The infrared sensor of a space layer, in SI/radians."""
+    ir = layer.infrared
+    return SpaceIrParams(
+        frame_rate_hz=ir.frame_rate_hz,
+        angle_noise_rad=ir.angle_noise_rad,
+        field_of_regard_rad=math.radians(ir.field_of_regard_deg),
+        max_range_m=ir.max_range_m,
+        grazing_alt_m=ir.grazing_altitude_m,
+        sun_exclusion_rad=math.radians(ir.sun_exclusion_deg),
+        nei_look_down_w_m2=ir.nei_look_down_w_m2,
+        nei_above_horizon_w_m2=ir.nei_above_horizon_w_m2,
+        pfa=ir.pfa,
+        band_m=(ir.band_um[0] * 1e-6, ir.band_um[1] * 1e-6),
+    )
+
+
+def radar_params(radar: RadarConfig) -> RadarParams:
+    """A radar of the scenario, in SI/radians."""
+    return RadarParams.from_degrees(
+        radar.id, radar.site.lat_deg, radar.site.lon_deg, radar.site.alt_m,
+        radar.min_elevation_deg,
+        max_range_m=radar.max_range_m, revisit_s=radar.revisit_s, pfa=radar.pfa,
+        swerling=radar.swerling, ref_snr_db=radar.reference.snr_db,
+        ref_range_m=radar.reference.range_m, ref_rcs_m2=radar.reference.rcs_m2,
+        sigma_range_m=radar.noise.range_m, sigma_angle_rad=radar.noise.angle_rad,
+        sigma_range_rate_mps=radar.noise.range_rate_mps,
+        sigma_floor_fraction=radar.noise.floor_fraction,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Weapons
+# ---------------------------------------------------------------------------------------------
+
+
+def weapon(cfg: RailgunConfig | InterceptorConfig) -> Weapon:
+    """The engagement model of one ``weapons[]`` entry (SI units, radians)."""
+    kw: dict[str, Any] = {}
+    if cfg.lethal_radius_m is not None:
+        kw["lethal_radius_m"] = cfg.lethal_radius_m
+    if isinstance(cfg, RailgunConfig):
+        params: RailgunParams | InterceptorParams = RailgunParams(
+            muzzle_speed_mps=cfg.muzzle_speed_mps, mass_kg=cfg.projectile_mass_kg,
+            diameter_m=cfg.diameter_m, cd=cfg.cd, guided=cfg.guided,
+            max_divert_g=cfg.max_divert_g, seeker_range_m=cfg.seeker_range_m,
+            min_elevation_rad=math.radians(cfg.min_elevation_deg),
+            max_elevation_rad=math.radians(cfg.max_elevation_deg), **kw)
+    else:
+        params = InterceptorParams(
+            burnout_speed_mps=cfg.burnout_speed_mps, burn_time_s=cfg.burn_time_s,
+            mass_kg=cfg.mass_kg, area_m2=cfg.reference_area_m2, cd=cfg.cd,
+            max_lateral_g=cfg.max_lateral_g, nav_ratio=cfg.nav_ratio,
+            guidance_tau_s=cfg.guidance_tau_s, seeker_range_m=cfg.seeker_range_m,
+            max_flight_time_s=cfg.max_flight_time_s, guidance_law=cfg.guidance_law, **kw)
+    return Weapon(
+        weapon_id=cfg.id, params=params,
+        site_lat_rad=math.radians(cfg.site.lat_deg), site_lon_rad=math.radians(cfg.site.lon_deg),
+        site_alt_m=cfg.site.alt_m, magazine=cfg.magazine, salvo_size=cfg.salvo_size,
+        salvo_interval_s=cfg.salvo_interval_s, reload_s=cfg.reload_s,
+        launch_delay_s=cfg.launch_delay_s, fire_control_sigma_m=cfg.fire_control_sigma_m,
+        min_intercept_alt_m=cfg.min_intercept_alt_m,
+        max_intercept_alt_m=cfg.max_intercept_alt_m or np.inf,
+        max_range_m=cfg.max_range_m or np.inf,
+    )
+
+
+def fire_control(scenario: Scenario) -> tuple[FireControlConfig, list[DefendedAsset]]:
+    """Fire-control settings and defended assets of the engagement."""
+    fc = scenario.fire_control
+    config = FireControlConfig(doctrine=fc.doctrine, cadence_s=fc.cadence_s,
+                               motion_model=fc.motion_model, assess_delay_s=fc.assess_delay_s,
+                               min_pk=fc.min_pk, asset_weight=fc.asset_weight,
+                               target_maneuver_mps2=fc.target_maneuver_mps2)
+    assets = [DefendedAsset(a.id, math.radians(a.lat_deg), math.radians(a.lon_deg), a.radius_m)
+              for a in scenario.defended_assets]
+    return config, assets
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeds
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSeeds:
+    """The seed tree of one run: every random stream of the run derives from ``root``.
+
+    Today's tree (kept so that results stay the same as before the restructuring):
+    ``SeedSequence(seed).spawn(n_sensors + 1)``: one child per sensor (space layers first,
+    then radars, in scenario order) and the last child for the engagement's kill draws.
+    """
+
+    seed: int
+    sensor_ids: tuple[str, ...]
+
+    def _children(self) -> list[np.random.SeedSequence]:
+        return np.random.SeedSequence(self.seed).spawn(len(self.sensor_ids) + 1)
+
+    def sensor(self, sensor_id: str) -> np.random.SeedSequence:
+        """The seed of one sensor's noise, detections and false alarms."""
+        return self._children()[self.sensor_ids.index(sensor_id)]
+
+    def engagement(self) -> np.random.SeedSequence:
+        """The seed of the engagement's kill draws."""
+        return self._children()[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Everything at once
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpaceLayer:
+    """One space layer, built: its constellation and the sensor each satellite carries."""
+
+    layer_id: str
+    constellation: Constellation
+    params: SpaceIrParams
+
+
+@dataclass
+class Components:
+    """A scenario wired into components (what the run loop's stages take)."""
+
+    scenario: Scenario
+    earth: EarthModel
+    threats: list[ThreatSpec]
+    threat_types: list[str]
+    rcs_m2: np.ndarray
+    space_layers: list[SpaceLayer]
+    radars: list[RadarParams]
+    tracking: TrackingSection
+    weapons: list[Weapon]
+    fire_control: FireControlConfig
+    defended_assets: list[DefendedAsset]
+    seeds: RunSeeds
+    sensor_ids: tuple[str, ...] = field(default=())
+
+    @property
+    def has_sensors(self) -> bool:
+        return bool(self.space_layers or self.radars)
+
+
+def build(scenario: Scenario) -> Components:
+    """Wire the validated ``scenario`` into the components of one run."""
+    earth = earth_model(scenario.earth)
+    layers = [SpaceLayer(ly.id, constellation(ly, earth), space_ir_params(ly))
+              for ly in scenario.sensors.space_layers]
+    radars = [radar_params(r) for r in scenario.sensors.radars]
+    sensor_ids = tuple([ly.layer_id for ly in layers] + [r.id for r in scenario.sensors.radars])
+    fc, assets = fire_control(scenario)
+    rcs = np.array([DEFAULT_RCS_M2[t.type] if t.rcs_m2 is None else t.rcs_m2
+                    for t in scenario.threats])
+    return Components(
+        scenario=scenario, earth=earth,
+        threats=[threat_spec(t) for t in scenario.threats],
+        threat_types=[t.type for t in scenario.threats], rcs_m2=rcs,
+        space_layers=layers, radars=radars, tracking=scenario.tracking,
+        weapons=[weapon(w) for w in scenario.weapons], fire_control=fc,
+        defended_assets=assets, seeds=RunSeeds(scenario.seed, sensor_ids),
+        sensor_ids=sensor_ids,
+    )

@@ -1,0 +1,125 @@
+"""The scenario: the Earth, threats, sensors, tracking, weapons and the clock, validated once.
+
+Every model is frozen and forbids unknown fields (a typo in a field name is an error), every
+field has a description with its unit, and every field that is not required has a documented
+default. Degrees appear only here, at the edge; the components take radians and SI units.
+
+Validation errors are turned into readable messages (field path, value, what is allowed, YAML
+line) by :mod:`hdsim.scenario.loading`. Cross-field checks that concern a field other than the
+one being validated raise :func:`hdsim.config_base.located_error`, which carries the sub-path of
+the offending field so the message names it exactly (``threats[2].id = 'bm-1': duplicate id``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from hdsim.config_base import ConfigModel, located_error
+from hdsim.scenario.config.earth import EarthConfig
+from hdsim.scenario.config.sensors import CoverageConfig, SensorsConfig
+from hdsim.scenario.config.threats import ThreatConfig
+from hdsim.scenario.config.tracking import TrackingSection
+from hdsim.scenario.config.weapons import DefendedAsset, FireControlConfig, WeaponConfig
+
+__all__ = ["DEFAULT_EPOCH", "Scenario"]
+
+# ---------------------------------------------------------------------------------------------
+# The scenario
+# ---------------------------------------------------------------------------------------------
+
+DEFAULT_EPOCH = datetime(2000, 1, 1, 12, 0, 0, tzinfo=UTC)
+"""Default scenario epoch: J2000.0, 2000-01-01T12:00:00Z."""
+
+
+def _unique_ids(items: tuple[Any, ...], field: str) -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        item_id = item.get("id") if isinstance(item, Mapping) else getattr(item, "id", None)
+        if item_id is None:
+            continue
+        if item_id in seen:
+            raise located_error(
+                (i, "id"), item_id, f"duplicate id (already used by {field}[{seen[item_id]}])"
+            )
+        seen[item_id] = i
+
+
+class Scenario(ConfigModel):
+    """One scenario: the Earth, threats, sensors, weapons and the clock (SCENARIO.md)."""
+
+    name: str = Field(min_length=1, description="Scenario name (required).")
+    epoch: datetime = Field(
+        DEFAULT_EPOCH,
+        description="UTC time of t_s = 0, e.g. '2027-03-01T00:00:00Z'; a time without offset is "
+        "taken as UTC. Default J2000.0 (2000-01-01T12:00:00Z).",
+    )
+    duration_s: float = Field(
+        3600.0, gt=0.0, description="Simulation end, s after the epoch. Default 3,600."
+    )
+    seed: int = Field(0, ge=0, description="Seed from which all randomness derives. Default 0.")
+    step_s: float = Field(
+        1.0, gt=0.0, description="Master clock step, s (integrators may sub-step). Default 1."
+    )
+    earth: EarthConfig = Field(default_factory=EarthConfig, description="The Earth model.")
+    threats: tuple[ThreatConfig, ...] = Field(
+        (), description="Threats, ids unique. Default none (allowed, e.g. for coverage)."
+    )
+    sensors: SensorsConfig = Field(default_factory=SensorsConfig, description="The sensors.")
+    coverage: CoverageConfig = Field(
+        default_factory=CoverageConfig, description="Settings of `hdsim coverage`."
+    )
+    tracking: TrackingSection = Field(
+        default_factory=TrackingSection,
+        description="Tracker settings (filter, motion models, gates, M/N, deletion) and the "
+        "run's scoring settings; every field has a default.",
+    )
+    weapons: tuple[WeaponConfig, ...] = Field((), description="Weapons, ids unique. Default none.")
+    fire_control: FireControlConfig = Field(
+        default_factory=FireControlConfig, description="Fire-control doctrine."
+    )
+    defended_assets: tuple[DefendedAsset, ...] = Field(
+        (), description="Assets to protect, ids unique. Default none."
+    )
+
+    @field_validator("epoch")
+    @classmethod
+    def _epoch_utc(cls, epoch: datetime) -> datetime:
+        if epoch.tzinfo is None:
+            return epoch.replace(tzinfo=UTC)
+        return epoch.astimezone(UTC)
+
+    @field_validator("step_s")
+    @classmethod
+    def _step_within_duration(cls, step_s: float, info: ValidationInfo) -> float:
+        duration_s = info.data.get("duration_s")
+        if duration_s is not None and step_s > duration_s:
+            raise ValueError(f"must not exceed duration_s = {duration_s:g}")
+        return step_s
+
+    @field_validator("threats", "weapons", "defended_assets")
+    @classmethod
+    def _ids_unique(cls, items: tuple[Any, ...], info: ValidationInfo) -> tuple[Any, ...]:
+        _unique_ids(items, info.field_name)
+        return items
+
+    @field_validator("threats")
+    @classmethod
+    def _launch_before_end(cls, threats: tuple[Any, ...], info: ValidationInfo) -> tuple[Any, ...]:
+        duration_s = info.data.get("duration_s")
+        for i, threat in enumerate(threats):
+            t0 = (
+                threat.get("launch_time_s")
+                if isinstance(threat, Mapping)
+                else getattr(threat, "launch_time_s", None)
+            )
+            if duration_s is not None and isinstance(t0, int | float) and t0 >= duration_s:
+                raise located_error(
+                    (i, "launch_time_s"),
+                    t0,
+                    f"must be before the end of the simulation (duration_s = {duration_s:g})",
+                )
+        return threats

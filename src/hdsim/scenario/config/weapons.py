@@ -1,0 +1,122 @@
+"""``weapons:``, ``fire_control:`` and ``defended_assets:``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from hdsim.config_base import ConfigModel, Latitude, Longitude, normalize_lon
+from hdsim.scenario.config.geo import GroundSite
+
+__all__ = ["DefendedAsset", "FireControlConfig", "InterceptorConfig", "RailgunConfig",
+           "WeaponBase", "WeaponConfig"]
+
+# ---------------------------------------------------------------------------------------------
+# Weapons, fire control, defended assets
+# ---------------------------------------------------------------------------------------------
+
+
+class WeaponBase(ConfigModel):
+    id: str = Field(min_length=1, description="Weapon id (required), unique.")
+    site: GroundSite = Field(description="Launcher position (required).")
+    magazine: int = Field(8, ge=1, description="Rounds available. Default 8.")
+    salvo_size: int = Field(2, ge=1, le=16,
+                            description="Shots per engagement under the salvo doctrine.")
+    salvo_interval_s: float = Field(1.0, gt=0.0, description="Time between salvo shots, s.")
+    reload_s: float = Field(5.0, ge=0.0,
+                            description="Time between two engagements of the weapon, s.")
+    launch_delay_s: float = Field(2.0, ge=0.0, description="Decision-to-launch delay, s.")
+    fire_control_sigma_m: float | None = Field(
+        None, gt=0.0, description="Largest track 1-sigma position error the weapon fires on, "
+                                  "m. Default 1,000 (railgun), 3,000 (interceptor).")
+    min_intercept_alt_m: float = Field(1000.0, ge=0.0, description="Lowest intercept, m.")
+    max_intercept_alt_m: float | None = Field(None, gt=0.0, description="Highest intercept, m.")
+    max_range_m: float | None = Field(None, gt=0.0, description="Largest intercept ground "
+                                                               "range, m. Default: the table's.")
+    lethal_radius_m: float | None = Field(None, gt=0.0, description="Lethal radius, m.")
+
+
+class RailgunConfig(WeaponBase):
+    """An electromagnetic railgun battery firing guided (or unguided) projectiles.
+
+    Notional defaults (``hdsim.engagement.railgun.railgun_notional``): 2,300 m/s muzzle speed
+    (open reports of the Japanese ATLA and US Navy programmes quote 2-2.5 km/s), 15 kg, 10 cm,
+    CD 0.25, a guided projectile with a 20 g divert.
+    """
+
+    type: Literal["railgun"] = Field(description="'railgun'.")
+    muzzle_speed_mps: float = Field(
+        2300.0, gt=0.0, le=8000.0,
+        description="Muzzle speed, m/s. Default 2,300 (notional; open descriptions of railgun "
+        "programmes quote Mach 6-7).",
+    )
+    projectile_mass_kg: float = Field(15.0, gt=0.0, description="Projectile mass, kg.")
+    diameter_m: float = Field(0.1, gt=0.0, description="Projectile diameter, m.")
+    cd: float = Field(0.25, gt=0.0, description="Projectile drag coefficient.")
+    guided: bool = Field(True, description="Guided projectile (PN divert). Default true.")
+    max_divert_g: float = Field(20.0, ge=0.0, description="Divert acceleration limit, g.")
+    seeker_range_m: float = Field(10_000.0, gt=0.0, description="Seeker acquisition range, m.")
+    min_elevation_deg: float = Field(5.0, ge=0.0, lt=90.0, description="Lowest gun elevation.")
+    max_elevation_deg: float = Field(80.0, gt=0.0, le=90.0, description="Highest elevation.")
+    magazine: int = Field(40, ge=1, description="Rounds available. Default 40.")
+    reload_s: float = Field(6.0, ge=0.0, description="Time between shots, s. Default 6.")
+
+
+class InterceptorConfig(WeaponBase):
+    """A guided interceptor missile battery (notional defaults of
+    ``hdsim.engagement.interceptor.InterceptorParams``)."""
+
+    type: Literal["interceptor"] = Field(description="'interceptor'.")
+    burnout_speed_mps: float = Field(3000.0, gt=0.0, description="Burnout speed, m/s.")
+    burn_time_s: float = Field(10.0, ge=0.0, description="Boost duration, s.")
+    mass_kg: float = Field(300.0, gt=0.0, description="Mass after burnout, kg.")
+    reference_area_m2: float = Field(0.07, gt=0.0, description="Reference area, m².")
+    cd: float = Field(0.3, ge=0.0, description="Drag coefficient.")
+    max_lateral_g: float = Field(30.0, gt=0.0, description="Lateral acceleration limit, g.")
+    nav_ratio: float = Field(4.0, gt=2.0, le=8.0, description="Navigation ratio N.")
+    guidance_tau_s: float = Field(0.2, ge=0.0, description="Guidance time constant, s.")
+    guidance_law: Literal["pn", "apn"] = Field("pn", description="'pn' or 'apn'.")
+    seeker_range_m: float = Field(30_000.0, gt=0.0, description="Seeker acquisition range, m.")
+    max_flight_time_s: float = Field(120.0, gt=0.0, description="Longest flight, s.")
+
+
+WeaponConfig = Annotated[RailgunConfig | InterceptorConfig, Field(discriminator="type")]
+"""A weapon, told apart by ``type``: railgun | interceptor."""
+
+
+class FireControlConfig(ConfigModel):
+    """How weapons are assigned and fired (from tracks only, never from truth)."""
+
+    doctrine: Literal["salvo", "shoot_look_shoot"] = Field(
+        "shoot_look_shoot",
+        description="'salvo': fire several shots at once; 'shoot_look_shoot': fire, assess the "
+        "kill, fire again. Default shoot_look_shoot.",
+    )
+    cadence_s: float = Field(2.0, gt=0.0, description="Time between decisions, s. Default 2.")
+    motion_model: Literal["ncv", "ballistic"] = Field(
+        "ballistic", description="Track prediction for the intercept point. Default ballistic.")
+    assess_delay_s: float = Field(2.0, ge=0.0, description="Kill assessment delay, s.")
+    min_pk: float = Field(0.05, ge=0.0, lt=1.0, description="Lowest expected Pk worth a shot.")
+    asset_weight: float = Field(10.0, ge=1.0, description="Priority factor of a threat "
+                                                          "predicted to hit a defended asset.")
+    target_maneuver_mps2: float = Field(
+        20.0, ge=0.0, description="Unknown target lateral acceleration assumed when judging a "
+                                  "predicted intercept point, m/s². Default 20 (2 g).")
+
+
+class DefendedAsset(ConfigModel):
+    """A place to protect: a threat impacting within ``radius_m`` of it is a leak."""
+
+    id: str = Field(min_length=1, description="Asset id (required), unique.")
+    lat_deg: Latitude = Field(description="Geodetic latitude, degrees (required), in [-90, 90].")
+    lon_deg: Longitude = Field(
+        description="Longitude, degrees east (required); accepted in [-180, 360), stored in "
+        "(-180, 180]."
+    )
+    radius_m: float = Field(0.0, ge=0.0, description="Radius of the asset, m, ≥ 0. Default 0.")
+
+    @field_validator("lon_deg")
+    @classmethod
+    def _wrap_lon(cls, v: float) -> float:
+        return normalize_lon(v)

@@ -1,0 +1,113 @@
+"""The terminal side of a run: progress bars while it runs, tables when it is done.
+
+Only the command line and the public API's ``progress=True`` use this module; the run loop
+never prints (it takes a progress callback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+__all__ = ["print_engagement", "print_run", "print_sensors", "print_threats", "print_tracking",
+           "progress_bar"]
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[float], None]]:
+    """A rich progress bar for one stage; yields a callback taking the fraction done."""
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                  transient=True) as bar:
+        task = bar.add_task(label, total=1.0)
+        yield lambda frac: bar.update(task, completed=frac)
+
+
+def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
+    """The per-threat tables of a run's summary: threats, detection, tracking, engagement."""
+    console = console or Console()
+    print_threats(console, summary["threats"])
+    if summary.get("detection"):
+        print_sensors(console, summary["detection"])
+    if "tracking" in summary:
+        print_tracking(console, summary["threats"])
+    if "engagement" in summary:
+        print_engagement(console, summary["threats"], summary.get("weapons", []))
+
+
+def print_threats(console: Console, rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Threats", header_style="bold")
+    for col in ("threat", "type", "range km", "flight s", "max speed m/s", "max Mach",
+                "apogee km", "glide alt km", "impact error km"):
+        table.add_column(col, justify="left" if col in ("threat", "type") else "right")
+
+    def f(v, scale=1.0, fmt="{:.1f}"):
+        return "—" if v is None else fmt.format(v / scale)
+
+    for r in rows:
+        table.add_row(r["threat_id"], r["type"], f(r["ground_range_m"], 1e3, "{:.0f}"),
+                      f(r["flight_time_s"], 1, "{:.0f}"), f(r["max_speed_mps"], 1, "{:.0f}"),
+                      f(r["max_mach"]), f(r["apogee_m"], 1e3), f(r["mean_glide_alt_m"], 1e3),
+                      f(r["impact_error_m"], 1e3, "{:.2f}") if r["impacted"] else "no impact")
+    console.print(table)
+
+
+def print_sensors(console: Console, rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Detection by sensor layer", header_style="bold")
+    for col in ("threat", "layer", "first detection s", "detected %", "gaps > 10 s",
+                "longest gap s"):
+        table.add_column(col, justify="left" if col in ("threat", "layer") else "right")
+    for r in rows:
+        first = r["first_detection_s"]
+        table.add_row(r["threat_id"], r["layer_id"], "—" if first is None else f"{first:.0f}",
+                      f"{100 * r['fraction_detected']:.0f}", str(r["n_gaps"]),
+                      f"{r['longest_gap_s']:.0f}")
+    console.print(table)
+
+
+def print_tracking(console: Console, rows: list[dict[str, Any]]) -> None:
+    table = Table(title="Tracking", header_style="bold")
+    for col in ("threat", "first detection s", "first confirmed s", "fire-control quality s",
+                "custody %", "tracks", "RMSE pos m", "RMSE vel m/s"):
+        table.add_column(col, justify="left" if col == "threat" else "right")
+
+    def f(v, fmt="{:.0f}"):
+        return "—" if v is None else fmt.format(v)
+
+    for r in rows:
+        table.add_row(r["threat_id"], f(r["first_detection_s"]), f(r["first_confirmed_s"]),
+                      f(r["first_fire_control_s"]), f(100 * r["custody"]), str(r["n_tracks"]),
+                      f(r["rmse_pos_m"]), f(r["rmse_vel_mps"], "{:.1f}"))
+    console.print(table)
+
+
+def print_engagement(console: Console, threats: list[dict[str, Any]],
+                      weapons: list[dict[str, Any]]) -> None:
+    table = Table(title="Engagement by threat", header_style="bold")
+    for col in ("threat", "outcome", "shots", "killed at s", "kill alt km", "nearest asset",
+                "distance km", "in asset"):
+        table.add_column(col, justify="left" if col in ("threat", "outcome", "nearest asset")
+                         else "right")
+
+    def f(v, scale=1.0, fmt="{:.0f}"):
+        return "—" if v is None else fmt.format(v / scale)
+
+    for r in threats:
+        table.add_row(r["threat_id"], r["outcome"], str(r.get("shots", 0)), f(r.get("kill_t_s")),
+                      f(r.get("kill_alt_m"), 1e3, "{:.1f}"), str(r.get("nearest_asset_id") or "—"),
+                      f(r.get("asset_distance_m"), 1e3, "{:.1f}")
+                      if r["outcome"] == "leaked" else "—",
+                      ("yes" if r.get("in_asset") else "no") if r["outcome"] == "leaked" else "—")
+    console.print(table)
+    wt = Table(title="Weapons", header_style="bold")
+    for col in ("weapon", "kind", "shots", "kills", "rounds left"):
+        wt.add_column(col, justify="left" if col in ("weapon", "kind") else "right")
+    for w in weapons:
+        wt.add_row(str(w["weapon_id"]), str(w["kind"]), str(w["shots"]), str(w["kills"]),
+                   str(w["rounds_left"]))
+    console.print(wt)
