@@ -27,6 +27,7 @@ from typing import Any
 import annotated_types
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.dataclasses import is_pydantic_dataclass
 
 from hdsim.scenario.build import reach_problems
 from hdsim.scenario.config import Scenario
@@ -140,7 +141,15 @@ def _is_union(tp: Any) -> bool:
 
 
 def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
+    """A pydantic model or a pydantic dataclass (components' configuration types)."""
+    return isinstance(tp, type) and (issubclass(tp, BaseModel) or is_pydantic_dataclass(tp))
+
+
+def _fields(tp: Any) -> dict[str, Any]:
+    """The fields (name -> ``FieldInfo``) of a model or pydantic dataclass."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return dict(tp.model_fields)
+    return dict(getattr(tp, "__pydantic_fields__", {}))
 
 
 def _union_member(tp: Any, el: Any) -> Any:
@@ -151,7 +160,7 @@ def _union_member(tp: Any, el: Any) -> Any:
         if _is_model(base):
             if el == base.__name__:
                 return member
-            for field in base.model_fields.values():
+            for field in _fields(base).values():
                 ann, _ = _strip_annotated(field.annotation)
                 if typing.get_origin(ann) is typing.Literal and el in typing.get_args(ann):
                     return member
@@ -166,8 +175,8 @@ def _union_member(tp: Any, el: Any) -> Any:
 def _child(tp: Any, el: Any) -> tuple[Any, list[Any]]:
     """Type (and constraint metadata) of element ``el`` of a value of type ``tp``."""
     tp, _ = _strip_annotated(tp)
-    if _is_model(tp) and isinstance(el, str) and el in tp.model_fields:
-        field = tp.model_fields[el]
+    if _is_model(tp) and isinstance(el, str) and el in _fields(tp):
+        field = _fields(tp)[el]
         ann, meta = _strip_annotated(field.annotation)
         return ann, [*field.metadata, *meta]
     origin = typing.get_origin(tp)
@@ -433,9 +442,9 @@ def _render(where: _Located, err: Mapping[str, Any], lines: Mapping[tuple[Any, .
         else:
             value = _MISSING
             text = "required field is missing" + (f" (one of {', '.join(tags)})" if tags else "")
-    elif kind == "extra_forbidden":
+    elif kind in ("extra_forbidden", "unexpected_keyword_argument"):
         name = str(parts[-1]) if parts else ""
-        allowed = list(where.parent.model_fields) if _is_model(where.parent) else []
+        allowed = list(_fields(where.parent)) if _is_model(where.parent) else []
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         if close:
             text = f"unknown field (did you mean {close[0]!r}?)"
@@ -539,14 +548,11 @@ def _duplicate_ids(data: Mapping[str, Any], lines: Mapping[tuple[Any, ...], int]
     return out
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file.
-
-    Relative paths inside the file (``tle_file``) are resolved against the file's folder.
+def read_scenario_data(path: str | Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Read a scenario YAML file without validating it: the data and a map path -> line.
 
     Raises:
-        ScenarioError: the file is missing or unreadable, is not valid YAML, or does not
-            describe a valid scenario; the message lists every problem.
+        ScenarioError: the file is missing or unreadable, or is not valid YAML.
     """
     path = Path(path).expanduser()
     source = str(path)
@@ -558,8 +564,23 @@ def load_scenario(path: str | Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(source, [f"could not read the file: {exc}"]) from None
-    data, lines = _parse_yaml(text, source)
-    return scenario_from_dict(data, base_dir=path.resolve().parent, source=source, lines=lines)
+    return _parse_yaml(text, source)
 
 
-__all__ = ["ScenarioError", "format_validation_error", "load_scenario", "scenario_from_dict"]
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file.
+
+    Relative paths inside the file (``tle_file``) are resolved against the file's folder.
+
+    Raises:
+        ScenarioError: the file is missing or unreadable, is not valid YAML, or does not
+            describe a valid scenario; the message lists every problem.
+    """
+    path = Path(path).expanduser()
+    data, lines = read_scenario_data(path)
+    return scenario_from_dict(data, base_dir=path.resolve().parent, source=str(path),
+                              lines=lines)
+
+
+__all__ = ["ScenarioError", "format_validation_error", "load_scenario", "read_scenario_data",
+           "scenario_from_dict"]
