@@ -10,16 +10,19 @@ the tracker's own behaviour under permutations that must not matter (report orde
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from hdsim.earth import enu_rotation, geodetic_to_ecef
+from hdsim.metrics.labels import track_truth_labels
 from hdsim.sensors.detections import RADAR, SPACE_IR, Detections, nadir_frame
 from hdsim.tracking import (
-    STATUS_NAMES,
     NearlyConstantVelocity,
     Tracker,
     TrackerConfig,
+    TrackStatus,
     ir_measure,
     radar_jacobian,
     radar_measure,
@@ -121,6 +124,11 @@ def pcrlb_position_var(truth, site, rot, q, pd):
     return out
 
 
+def labelled(hist, truth_idx):
+    """``hist`` with the truth labels of its rows attached (scoring only, after the run)."""
+    return replace(hist, truth_idx=track_truth_labels(hist, truth_idx))
+
+
 def _truth_rows(hist, truth):
     k = np.round(hist.t_s).astype(int)
     return truth[k, np.maximum(hist.truth_idx, 0)]
@@ -130,7 +138,7 @@ def _truth_rows(hist, truth):
 def radar_run():
     rng = np.random.default_rng(11)
     det, truth, site, rot = radar_scenario(rng)
-    hist = Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(det)
+    hist = labelled(Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(det), det.truth_idx)
     return det, truth, site, rot, hist
 
 
@@ -175,7 +183,7 @@ def test_radar_rmse_near_pcrlb(radar_run):
 def test_ir_only_three_satellites_by_triangulation():
     rng = np.random.default_rng(5)
     det, truth = ir_scenario(rng)
-    hist = Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(det)
+    hist = labelled(Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(det), det.truth_idx)
     conf = np.unique(hist.track_id[hist.status == 1])
     assert sorted(hist.truth_idx[np.isin(hist.track_id, conf)].tolist()) != []
     got = {int(hist.truth_idx[hist.track_id == i][0]) for i in conf}
@@ -202,7 +210,7 @@ def test_centralized_fusion_radar_and_ir():
     rmse = {}
     for name, d in (("radar", det_r), ("ir", det_i),
                     ("both", Detections.concatenate([det_r, det_i]))):
-        hist = Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(d)
+        hist = labelled(Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(d), d.truth_idx)
         conf = np.unique(hist.track_id[hist.status == 1])
         assert conf.size == 10  # one track per target, no duplicate across sensor types
         assert {int(hist.truth_idx[hist.track_id == i][0]) for i in conf} == set(range(10))
@@ -236,7 +244,7 @@ def test_out_of_order_reports_same_as_sorted():
     rng = np.random.default_rng(12)
     det, truth, _, _ = radar_scenario(rng, n_targets=8, n_scans=20, min_sep_m=30e3)
     cfg = TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0, reorder_lag_s=3.0)
-    ref = Tracker(cfg).run(det)
+    ref = labelled(Tracker(cfg).run(det), det.truth_idx)
     # chunks of one scan each, shuffled within windows of 3 scans, rows shuffled inside
     chunks = [np.flatnonzero(det.t_s == k) for k in range(20)]
     order = np.concatenate([rng.permutation(np.arange(s, min(s + 3, 20))) for s in range(0, 20, 3)])
@@ -246,8 +254,8 @@ def test_out_of_order_reports_same_as_sorted():
         rows = rng.permutation(chunks[k])
         arrival.append(rows)
         tr.process(det.take(rows))
-    got = tr.finish()
     arrival = np.concatenate(arrival)  # streaming row numbers -> rows of `det`
+    got = labelled(tr.finish(), det.truth_idx[arrival])
     np.testing.assert_array_equal(got.track_id, ref.track_id)
     np.testing.assert_allclose(got.state, ref.state, rtol=0, atol=1e-6)
     np.testing.assert_array_equal(got.truth_idx, ref.truth_idx)
@@ -261,9 +269,9 @@ def test_out_of_order_reports_same_as_sorted():
             tr.process(det.take(chunks[k]))
         if k == late + 6:
             tr.process(det.take(chunks[late]))
-    got = tr.finish()
     arrival = np.concatenate([chunks[k] for k in range(20) if k != late][:late + 6]
                              + [chunks[late]] + [chunks[k] for k in range(late + 7, 20)])
+    got = labelled(tr.finish(), det.truth_idx[arrival])
     n_true = np.sum(det.truth_idx[chunks[late]] >= 0)
     assert np.isin(chunks[late], arrival[got.assoc_row]).sum() >= 0.8 * n_true
     a, b = ref.last(), got.last()
@@ -278,10 +286,10 @@ def test_tracker_never_reads_truth():
     rng = np.random.default_rng(13)
     det, truth, _, _ = radar_scenario(rng, n_targets=6, n_scans=12)
     cfg = TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)
-    ref = Tracker(cfg).run(det)
+    ref = labelled(Tracker(cfg).run(det), det.truth_idx)
     scrambled = det.take(np.arange(len(det)))
     scrambled.truth_idx = rng.permutation(det.truth_idx) * 7 + 3
-    got = Tracker(cfg).run(scrambled)
+    got = labelled(Tracker(cfg).run(scrambled), scrambled.truth_idx)
     np.testing.assert_array_equal(got.track_id, ref.track_id)
     np.testing.assert_array_equal(got.state, ref.state)
     np.testing.assert_array_equal(got.status, ref.status)
@@ -297,7 +305,8 @@ def test_tracker_never_reads_truth():
 def test_filter_and_association_variants(kw):
     rng = np.random.default_rng(14)
     det, truth, site, rot = radar_scenario(rng, n_targets=5, n_scans=15, clutter=3.0)
-    hist = Tracker(TrackerConfig(**{"filter": "ekf", "q_ncv_m2ps3": 1.0, **kw})).run(det)
+    hist = labelled(Tracker(TrackerConfig(**{"filter": "ekf", "q_ncv_m2ps3": 1.0, **kw})).run(det),
+                    det.truth_idx)
     conf = np.unique(hist.track_id[hist.status == 1])
     assert sorted(hist.truth_idx[hist.track_id == i][0] for i in conf) == list(range(5))
     m = (hist.status == 1) & (hist.t_s >= 8)
@@ -322,12 +331,13 @@ def test_coasting_then_deletion_when_reports_stop():
     tail.truth_idx = np.full(21, -1, np.int32)
     tail.z = np.stack([np.full(21, 390e3), rng.uniform(0, 2 * np.pi, 21), np.full(21, 0.5),
                        rng.uniform(-3e3, 3e3, 21)], -1)
-    hist = Tracker(cfg).run(Detections.concatenate([det, tail]))
+    both = Detections.concatenate([det, tail])
+    hist = labelled(Tracker(cfg).run(both), both.truth_idx)
     targets = np.unique(hist.track_id[(hist.status == 1) & (hist.truth_idx >= 0)])
     assert targets.size == 3
     for i in targets:
         rows = hist.track_id == i
-        seq = [STATUS_NAMES[s] for s in hist.status[rows]]
+        seq = [TrackStatus.names()[s] for s in hist.status[rows]]
         assert seq[-2:] == ["coasting", "deleted"]
         t_last = hist.t_s[rows & (hist.status == 1)].max()
         assert hist.t_s[rows & (hist.status == 2)][0] - t_last > 2.5
@@ -360,7 +370,7 @@ def test_history_table_has_scenario_columns(radar_run):
                 "sigma_pos_m", "status", "truth_id", "cov_00", "cov_55", "p_ncv"):
         assert col in table.column_names
     assert sum(c.startswith("cov_") for c in table.column_names) == 21
-    assert set(table["status"].to_pylist()) <= set(STATUS_NAMES)
+    assert set(table["status"].to_pylist()) <= set(TrackStatus.names())
     np.testing.assert_allclose(table["sigma_pos_m"].to_numpy(),
                                np.sqrt(table["cov_00"].to_numpy() + table["cov_11"].to_numpy()
                                        + table["cov_22"].to_numpy()))
@@ -379,3 +389,13 @@ def test_config_validation_names_the_field():
         TrackerConfig(filter="kalman")
     with pytest.raises(ValueError, match="association"):
         TrackerConfig(association="jpda", filter="imm")
+
+
+def test_tracker_output_carries_no_truth(radar_run):
+    det, *_ = radar_run
+    raw = Tracker(TrackerConfig(filter="ekf", q_ncv_m2ps3=1.0)).run(det)
+    assert raw.truth_idx is None  # labels come from hdsim.metrics.labels, after the run
+    assert raw.to_arrow()["truth_id"].null_count == len(raw)
+    labels = track_truth_labels(raw, det.truth_idx)
+    ids = [f"threat-{i}" for i in range(20)]
+    assert raw.to_arrow(ids, labels).equals(labelled(raw, det.truth_idx).to_arrow(ids))

@@ -18,6 +18,11 @@ WGS84_A_M: float = 6378137.0
 WGS84_F: float = 1.0 / 298.257223563
 """WGS-84 flattening, dimensionless."""
 
+POLAR_RADIUS_M: float = 6356752.3
+"""WGS-84 semi-minor (polar) axis ``b = a (1 - f)`` = 6,356,752.314 m (TR8350.2 Table 3.3),
+to 0.1 m: the smallest radius of the ellipsoid, the floor of tracker altitudes (angle-only
+placement, rejection of triangulated ghosts below ground)."""
+
 SPHERE_RADIUS_M: float = 6371000.0
 """Radius of the spherical Earth model (mean radius), m."""
 
@@ -38,6 +43,7 @@ __all__ = [
     "J2",
     "MU_M3PS2",
     "OMEGA_EARTH_RADPS",
+    "POLAR_RADIUS_M",
     "SPHERE_RADIUS_M",
     "WGS84_A_M",
     "WGS84_F",

@@ -1,6 +1,12 @@
 """Tracking: models, batched KF/EKF/UKF/IMM, gating, association (GNN, JPDA), initiation
 (triangulation), the multi-sensor tracker and covariance-intersection fusion.
 
+Tracker modules: :mod:`~hdsim.tracking.config` (``TrackerConfig``), :mod:`~hdsim.tracking.bank`
+(single-model / IMM filter bank), :mod:`~hdsim.tracking.tracker` (the scan loop, ``Tracker``),
+:mod:`~hdsim.tracking.history` (``TrackHistory`` and ``TrackStatus``, the project's one track
+status vocabulary). The tracker never reads truth: the threat of each track is
+:func:`hdsim.metrics.labels.track_truth_labels`.
+
 Filters are functions on ``(x (n, d), P (n, d, d))`` batched over tracks (STYLE 5)::
 
     from hdsim.tracking import NearlyConstantVelocity, RadarMeasurement, ekf_predict, ekf_update
@@ -15,14 +21,25 @@ from hdsim.tracking.association import (
     JpdaWeights,
     candidate_pairs,
     clusters,
+    gate_any_model,
     gate_dense,
     gate_sparse,
     gnn_assign,
     gnn_assign_dense,
+    jpda_update,
     jpda_weights,
 )
+from hdsim.tracking.bank import (
+    FilterBank,
+    measurement_moments,
+    motion_model,
+    switching_generator,
+    transition_matrices,
+)
+from hdsim.tracking.config import MODEL_NAMES, SOJOURN_DEFAULTS_S, ModelName, TrackerConfig
 from hdsim.tracking.fusion import covariance_intersection, fuse_track_lists
 from hdsim.tracking.gating import chi2_gate, gate, mahalanobis_matrix, predicted_measurement
+from hdsim.tracking.history import TrackHistory, TrackStatus
 from hdsim.tracking.imm import (
     ImmInfo,
     imm_combine,
@@ -41,6 +58,7 @@ from hdsim.tracking.initiation import (
     two_point_state,
 )
 from hdsim.tracking.kalman import (
+    LOG_2PI,
     UpdateInfo,
     ekf_predict,
     ekf_update,
@@ -72,13 +90,7 @@ from hdsim.tracking.motion import (
     Singer,
     gauss_markov_axis,
 )
-from hdsim.tracking.tracker import (
-    STATUS_NAMES,
-    Tracker,
-    TrackerConfig,
-    TrackHistory,
-    majority_truth,
-)
+from hdsim.tracking.tracker import Tracker
 from hdsim.tracking.triangulation import (
     LosFixes,
     associate_los,
@@ -92,18 +104,23 @@ __all__ = [
     "Augmented",
     "CartesianPosition",
     "CoordinatedTurn3D",
+    "FilterBank",
     "GatedPairs",
     "HypersonicEcef",
     "ImmInfo",
     "IrLosMeasurement",
     "JpdaWeights",
+    "LOG_2PI",
     "LosFixes",
+    "MODEL_NAMES",
+    "ModelName",
     "NearlyConstantAcceleration",
     "NearlyConstantVelocity",
     "RadarMeasurement",
-    "STATUS_NAMES",
+    "SOJOURN_DEFAULTS_S",
     "Singer",
     "TrackHistory",
+    "TrackStatus",
     "Tracker",
     "TrackerConfig",
     "UpdateInfo",
@@ -117,6 +134,7 @@ __all__ = [
     "ekf_update",
     "fuse_track_lists",
     "gate",
+    "gate_any_model",
     "gate_dense",
     "gate_sparse",
     "gauss_markov_axis",
@@ -131,13 +149,15 @@ __all__ = [
     "ir_los_direction",
     "ir_measure",
     "ir_residual",
+    "jpda_update",
     "jpda_weights",
     "kf_predict",
     "kf_update",
     "mahalanobis_matrix",
-    "majority_truth",
     "make_predictor",
     "make_updater",
+    "measurement_moments",
+    "motion_model",
     "pair_fixes",
     "predicted_measurement",
     "radar_fix",
@@ -150,7 +170,9 @@ __all__ = [
     "sensor_frame",
     "sigma_points",
     "solve_lower",
+    "switching_generator",
     "symmetrize",
+    "transition_matrices",
     "triangulate",
     "two_point_state",
     "ukf_predict",

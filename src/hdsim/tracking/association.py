@@ -51,17 +51,19 @@ from scipy.sparse.csgraph import connected_components
 from scipy.special import logsumexp
 
 from hdsim.tracking.gating import chi2_gate, mahalanobis_matrix
-from hdsim.tracking.kalman import _LOG_2PI, safe_cholesky, solve_lower, symmetrize
+from hdsim.tracking.kalman import LOG_2PI, safe_cholesky, solve_lower, symmetrize
 
 __all__ = [
     "GatedPairs",
     "JpdaWeights",
     "candidate_pairs",
     "clusters",
+    "gate_any_model",
     "gate_dense",
     "gate_sparse",
     "gnn_assign",
     "gnn_assign_dense",
+    "jpda_update",
     "jpda_weights",
 ]
 
@@ -180,8 +182,35 @@ def gate_sparse(z_pred: ArrayLike, HPHt: ArrayLike, Z: ArrayLike, R: ArrayLike, 
     d2 = np.where(ok, np.einsum("pi,pi->p", w, w), np.inf)
     keep = d2 <= gamma
     logdet_half = np.sum(np.log(np.diagonal(L, axis1=-2, axis2=-1)), axis=-1)
-    ll = -0.5 * d2 - logdet_half - 0.5 * dz * _LOG_2PI
+    ll = -0.5 * d2 - logdet_half - 0.5 * dz * LOG_2PI
     return GatedPairs(ti[keep], di[keep], d2[keep], ll[keep], nu[keep])
+
+
+def gate_any_model(z_pred: ArrayLike, HPHt: ArrayLike, n_models: int, Z: ArrayLike,  # noqa: N803
+                   R: ArrayLike, probability: float, residual_fn: Residual | None = None,
+                   wrap_component1: bool = False) -> GatedPairs:
+    """IMM gate: a report is in a track's gate when it is inside the gate of *any* of the
+    track's models.
+
+    ``z_pred (n·m, dz)`` and ``HPHt (n·m, dz, dz)`` are the predicted measurements of the
+    ``m = n_models`` models of ``n`` tracks, track-major (rows ``t·m … t·m + m - 1`` are track
+    ``t``); the other arguments are those of :func:`gate_sparse`. Each gated (track, report)
+    pair appears once with the values of its model of smallest ``d2`` (the GNN cost).
+
+    Bar-Shalom, Willett & Tian, *Tracking and Data Fusion* (2011), gate an IMM with the model
+    of largest innovation covariance; the union is the same idea without choosing one. Gating
+    on the mixture's moments alone loses a target at the onset of a hard maneuver: the
+    maneuver model that predicts the report carries little probability before the report
+    arrives, so the combined covariance is too small.
+    """
+    pm = gate_sparse(z_pred, HPHt, Z, R, probability, residual_fn, wrap_component1)
+    if pm.track.size == 0:
+        return pm
+    track = pm.track // n_models
+    o = np.lexsort((pm.d2, pm.det, track))
+    first = np.r_[True, (track[o][1:] != track[o][:-1]) | (pm.det[o][1:] != pm.det[o][:-1])]
+    k = o[first]
+    return GatedPairs(track[k], pm.det[k], pm.d2[k], pm.log_likelihood[k], pm.innovation[k])
 
 
 def clusters(track: ArrayLike, det: ArrayLike, n_tracks: int, n_dets: int
@@ -340,3 +369,50 @@ def jpda_weights(track: ArrayLike, det: ArrayLike, log_likelihood: ArrayLike, n_
                 beta[grp] = b
                 beta0[ut] = b0
     return JpdaWeights(beta, np.clip(beta0, 0.0, 1.0), exact)
+
+
+def jpda_update(x: NDArray, P: NDArray, H: NDArray, pairs: GatedPairs,  # noqa: N803
+                weights: JpdaWeights, tracks: NDArray, R: NDArray, n_tracks: int
+                ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """JPDA combined update of tracks ``tracks (a,)`` (single model, first order).
+
+    ``x+ = x + K ν̄``, ``P+ = β0 P + (1 - β0)(P - K S Kᵀ) + K (Σ β ν νᵀ - ν̄ ν̄ᵀ) Kᵀ`` with
+    ``ν̄ = Σ_j β_j ν_j`` (Bar-Shalom & Li 1995; Bar-Shalom, Daum & Huang 2009, eqs. 24-27).
+    Reports carry their own noise: ``S`` uses the β-weighted mean ``R̄`` of the track's gated
+    reports (exact when they share one ``R``).
+
+    Args:
+        x, P: ``(a, d)``, ``(a, d, d)`` predicted states of the updated tracks.
+        H: ``(a, dz, d)`` measurement Jacobians at those states.
+        pairs: the gated pairs (track indices in ``[0, n_tracks)``), every pair's track in
+            ``tracks``.
+        weights: their JPDA probabilities (:func:`jpda_weights`).
+        tracks: ``(a,)`` sorted track indices of ``x``.
+        R: ``(k, dz)`` report noise variances.
+        n_tracks: number of gated tracks.
+    """
+    dz = pairs.innovation.shape[1]
+    pos = np.full(n_tracks, -1)
+    pos[tracks] = np.arange(tracks.size)
+    loc = pos[pairs.track]
+    nb = np.zeros((tracks.size, dz))
+    np.add.at(nb, loc, weights.beta[:, None] * pairs.innovation)
+    spread = np.zeros((tracks.size, dz, dz))
+    np.add.at(spread, loc, weights.beta[:, None, None] * pairs.innovation[:, :, None]
+              * pairs.innovation[:, None, :])
+    bsum = np.bincount(loc, weights.beta, minlength=tracks.size)
+    Rbar = np.zeros((tracks.size, dz))
+    np.add.at(Rbar, loc, weights.beta[:, None] * R[pairs.det])
+    Rbar = Rbar / np.maximum(bsum, 1e-300)[:, None]
+    spread -= nb[:, :, None] * nb[:, None, :]
+    HP = H @ P
+    S = symmetrize(HP @ np.swapaxes(H, -1, -2) + Rbar[:, :, None] * np.eye(dz))
+    L, ok = safe_cholesky(S)
+    Kt = solve_lower(L, solve_lower(L, HP), transpose=True)
+    K = np.swapaxes(Kt, -1, -2)
+    b0 = weights.beta0[tracks][:, None, None]
+    xn = x + np.einsum("nij,nj->ni", K, nb)
+    Pn = b0 * P + (1.0 - b0) * (P - K @ S @ Kt) + K @ spread @ Kt
+    xn = np.where(ok[:, None], xn, x)
+    Pn = np.where(ok[:, None, None], symmetrize(Pn), P)
+    return xn, Pn

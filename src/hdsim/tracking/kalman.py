@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "LOG_2PI",
     "UpdateInfo",
     "ekf_predict",
     "ekf_update",
@@ -35,7 +36,8 @@ __all__ = [
     "symmetrize",
 ]
 
-_LOG_2PI = float(np.log(2.0 * np.pi))
+LOG_2PI = float(np.log(2.0 * np.pi))
+"""log(2π), of the Gaussian log-likelihoods."""
 
 
 class UpdateInfo(NamedTuple):
@@ -151,7 +153,7 @@ def _linear_update(x, P, nu, z_pred, R, H):
     nis = np.einsum("...i,...i->...", w, w)
     dz = nu.shape[-1]
     logdet_half = np.sum(np.log(np.diagonal(L, axis1=-2, axis2=-1)), axis=-1)
-    ll = -0.5 * nis - logdet_half - 0.5 * dz * _LOG_2PI
+    ll = -0.5 * nis - logdet_half - 0.5 * dz * LOG_2PI
     x_new = x + _mv(K, nu)
     IKH = np.eye(d) - K @ H
     P_new = symmetrize(IKH @ P @ np.swapaxes(IKH, -1, -2) + K @ R @ Kt)

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import chi2
 
+from hdsim.earth.constants import POLAR_RADIUS_M
 from hdsim.tracking.kalman import safe_cholesky, solve_lower
 
 __all__ = [
@@ -152,8 +153,8 @@ def associate_los(origins: ArrayLike, directions: ArrayLike, sigma_rad: ArrayLik
 
     1. Every pair of rays from different sensors is triangulated (vectorised) and kept when its
        ``χ²`` (1 dof) passes ``χ²₁⁻¹(P_G)``, the point is in front of both sensors and within
-       the radius band ``[R_E + min_alt_m, max_radius_m]`` (``R_E`` = 6,356,752 m, the polar
-       radius, so the band is conservative).
+       the radius band ``[R_E + min_alt_m, max_radius_m]`` (``R_E``: the polar radius
+       :data:`hdsim.earth.constants.POLAR_RADIUS_M`, so the band is conservative).
     2. Each candidate pair counts its *support*: rays of other sensors whose miss distance to
        the pair's point passes a 2-dof gate (``σ² ρ²`` plus the largest variance of the pair
        fix). Ghost intersections of two sensors rarely find a third ray; true ones do.
@@ -193,7 +194,7 @@ def associate_los(origins: ArrayLike, directions: ArrayLike, sigma_rad: ArrayLik
                                     np.stack([sg[ia], sg[ib]], 1))
     rad = np.linalg.norm(pos, axis=-1)
     g1 = chi2.ppf(gate_probability, 1)
-    good = ok & (chi <= g1) & (rad >= 6356752.0 + min_alt_m) & (rad <= max_radius_m)
+    good = ok & (chi <= g1) & (rad >= POLAR_RADIUS_M + min_alt_m) & (rad <= max_radius_m)
     ia, ib, pos, cov, chi = ia[good], ib[good], pos[good], cov[good], chi[good]
     if ia.size == 0:
         return empty

@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hdsim.tracking.kalman import _LOG_2PI, UpdateInfo, safe_cholesky, solve_lower, symmetrize
+from hdsim.tracking.kalman import LOG_2PI, UpdateInfo, safe_cholesky, solve_lower, symmetrize
 
 __all__ = ["sigma_points", "ukf_predict", "ukf_update"]
 
@@ -98,7 +98,7 @@ def ukf_update(x: ArrayLike, P: ArrayLike, z: ArrayLike, R: ArrayLike,
     K = np.swapaxes(Kt, -1, -2)
     w = W[..., -1]
     nis = np.einsum("...i,...i->...", w, w)
-    ll = -0.5 * nis - np.sum(np.log(np.diagonal(L, axis1=-2, axis2=-1)), -1) - 0.5 * dz * _LOG_2PI
+    ll = -0.5 * nis - np.sum(np.log(np.diagonal(L, axis1=-2, axis2=-1)), -1) - 0.5 * dz * LOG_2PI
     x_new = x + np.einsum("...ij,...j->...i", K, nu)
     P_new = symmetrize(P - K @ S @ Kt)
     x_new = np.where(ok[:, None], x_new, x)
