@@ -28,7 +28,7 @@ from hdsim.scenario.config import Scenario
 from hdsim.scenario.loading import read_scenario_data, scenario_from_dict
 from hdsim.scenario.overrides import apply_overrides
 
-__all__ = ["Results", "load_results", "load_scenario", "run"]
+__all__ = ["Results", "load_results", "load_scenario", "run", "with_overrides"]
 
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
 
@@ -60,7 +60,8 @@ def load_scenario(source: str | Path | Mapping[str, Any], *,
     return scenario_from_dict(data, base_dir=base_dir, source=name, lines=lines)
 
 
-def _with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """``scenario`` with dotted-path ``overrides`` applied and validated again."""
     data = scenario.model_dump(mode="python", exclude_unset=True)
     return scenario_from_dict(apply_overrides(data, overrides))
 
@@ -84,7 +85,7 @@ def run(scenario: ScenarioLike, *, seed: int | None = None,
     if seed is not None:
         extra["seed"] = seed
     if isinstance(scenario, Scenario):
-        sc = _with_overrides(scenario, extra) if extra else scenario
+        sc = with_overrides(scenario, extra) if extra else scenario
     else:
         sc = load_scenario(scenario, overrides=extra)
     result = run_scenario(sc, out, quiet=not progress)
