@@ -52,6 +52,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from hdsim.tracking.history import TrackStatus
+
 __all__ = [
     "CONFIRMED_STATUSES",
     "SiapScores",
@@ -59,10 +61,11 @@ __all__ = [
     "threat_timeline",
 ]
 
-CONFIRMED_STATUSES: tuple[str, ...] = ("confirmed", "coasting")
-"""Track statuses that count as holding a threat (custody, SIAP)."""
+CONFIRMED_STATUSES: tuple[str, ...] = tuple(TrackStatus.names()[s] for s in TrackStatus.firm())
+"""Track statuses that count as holding a threat (custody, SIAP): ``("confirmed", "coasting")``,
+the names of :meth:`hdsim.tracking.TrackStatus.firm`."""
 
-_DELETED = "deleted"
+_DELETED = TrackStatus.names()[TrackStatus.DELETED]
 
 
 class SiapScores(NamedTuple):

@@ -29,8 +29,9 @@ from matplotlib.patches import Patch
 from numpy.typing import NDArray
 
 from hdsim.earth import SPHERE, WGS84, Ellipsoid, ecef_to_geodetic
-from hdsim.scenario.results import read_run, read_summary
+from hdsim.results import read_run, read_summary
 from hdsim.threats.trajectory import hermite
+from hdsim.tracking.history import TrackStatus
 
 __all__ = [
     "nees_timeline",
@@ -73,7 +74,7 @@ _THREAT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564
                   "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 _OTHER_OUTCOME_COLORS = ("#ff7f0e", "#7f7f7f", "#9467bd", "#17becf", "#bcbd22")
 _LINESTYLES = ("-", "--", ":", "-.")
-_TRACKED_STATUS = ("confirmed", "coasting")
+_TRACKED_STATUS = tuple(TrackStatus.names()[s] for s in TrackStatus.firm())
 _TIME_LABEL = "Time since epoch (s)"
 _MAX_TRACK_LEGEND = 6
 
@@ -544,7 +545,7 @@ def ospa_timeline(run: RunData) -> Figure | None:
 
 
 def nees_timeline(nr: Any, confidence: float = 0.95) -> Figure:
-    """Filter consistency over Monte Carlo runs (a :class:`hdsim.scenario.consistency.NeesRuns`):
+    """Filter consistency over Monte Carlo runs (a :class:`hdsim.campaign.nees.NeesRuns`):
     per threat, the NEES of each second averaged over the runs (log scale), its expected value
     6 and the two-sided χ² interval of ``M`` runs (shaded; seconds where fewer runs had a track
     are drawn lighter). One axes per threat (two columns beyond four threats)."""
