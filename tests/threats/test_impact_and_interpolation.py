@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from hdsim.earth import EarthModel, atmosphere, ecef_to_geodetic
+from hdsim.earth.atmosphere import AtmosphereTable
 from hdsim.threats import (
     ThreatSpec,
     TrajectorySet,
     fly_threats,
     vehicle_preset,
 )
-from hdsim.threats.flight import AtmosphereTable
 
 EARTH = EarthModel()
 D = np.radians

@@ -8,7 +8,7 @@ All functions are vectorized over leading batch axes, SI units, radians.
 """
 
 from hdsim.earth import constants
-from hdsim.earth.atmosphere import Atmosphere, atmosphere
+from hdsim.earth.atmosphere import Atmosphere, AtmosphereTable, atmosphere, atmosphere_table
 from hdsim.earth.constants import (
     G0_MPS2,
     J2,
@@ -48,11 +48,13 @@ __all__ = [
     "WGS84_A_M",
     "WGS84_F",
     "Atmosphere",
+    "AtmosphereTable",
     "EarthModel",
     "Ellipsoid",
     "aer_to_ecef",
     "aer_to_enu",
     "atmosphere",
+    "atmosphere_table",
     "constants",
     "ecef_to_aer",
     "ecef_to_eci",

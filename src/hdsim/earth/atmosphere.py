@@ -25,10 +25,14 @@ Input is *geometric* altitude above mean sea level, metres, any shape.
 - **Outside −5 km … 1000 km**: altitudes are clamped to that range (batch code never raises),
   so a point at 2000 km gets the 1000 km values and one at −6 km the −5 km values. NaN in,
   NaN out.
+
+:class:`AtmosphereTable` tabulates the model for integrators' hot loops, and
+:func:`atmosphere_table` is the one cached instance the threat and interceptor integrators share.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -193,3 +197,51 @@ def atmosphere(alt_m: ArrayLike) -> Atmosphere:
         density_kgpm3=np.where(upper, rho_up, rho_low),
         speed_of_sound_mps=np.where(upper, a_up, a_low),
     )
+
+
+class AtmosphereTable:
+    """The 1976 atmosphere tabulated every ``step_m`` (20 m) for integrators' hot loops.
+
+    ``np.interp`` of log-density and of the speed of sound on a 20 m grid, plus a node at each
+    layer base of the standard (where the temperature gradient, hence the slope of log-density,
+    jumps), reproduces :func:`atmosphere` to better than 1e-5 relative (tested; without the
+    layer-base nodes the error reaches 1.25e-5 just above 51 km), at a fraction of its cost.
+    Above ``top_m`` (300 km) the density is set to zero (drag negligible for threats and
+    interceptors).
+    """
+
+    def __init__(self, top_m: float = 300_000.0, step_m: float = 20.0):
+        # Layer bases above sea level (NOAA-S/T 76-1562, Table 4), geopotential m', and their
+        # geometric altitudes Z = r0 H / (r0 - H).
+        h = np.append(_H_B[1:], _H_TOP)
+        bases_z = R0_M * h / (R0_M - h)
+        # atmosphere() steps by +1.6e-5 (relative density) across 86 km, the join of the
+        # defining equations and the upper extension: a node 1 mm above keeps the step.
+        self.alt = np.union1d(np.arange(-5000.0, top_m + step_m, step_m),
+                              np.append(bases_z, 86_000.001))
+        atm = atmosphere(self.alt)
+        self.log_rho = np.log(atm.density_kgpm3)
+        self.sound = atm.speed_of_sound_mps
+        self.top = top_m
+        # For inverting density -> altitude (equilibrium glide): increasing -log rho.
+        self._neg_log_rho = -self.log_rho
+
+    def density(self, alt_m: NDArray) -> NDArray:
+        """Density at geometric altitudes ``alt_m`` (m), kg/m³; 0 above the table's top."""
+        rho = np.exp(np.interp(alt_m, self.alt, self.log_rho))
+        return np.where(alt_m > self.top, 0.0, rho)
+
+    def speed_of_sound(self, alt_m: NDArray) -> NDArray:
+        """Speed of sound at geometric altitudes ``alt_m`` (m), m/s."""
+        return np.interp(alt_m, self.alt, self.sound)
+
+    def altitude_of_density(self, rho: NDArray) -> NDArray:
+        """Geometric altitude (m) at which the density equals ``rho`` (monotone inversion)."""
+        with np.errstate(divide="ignore"):
+            return np.interp(-np.log(rho), self._neg_log_rho, self.alt)
+
+
+@functools.lru_cache(maxsize=1)
+def atmosphere_table() -> AtmosphereTable:
+    """The default :class:`AtmosphereTable` (20 m grid to 300 km), built once and shared."""
+    return AtmosphereTable()

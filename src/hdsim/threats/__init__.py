@@ -1,5 +1,10 @@
 """Threats: vehicle models and trajectories of ballistic missiles, boost-glide vehicles and
-hypersonic cruise missiles, flown together by one vectorized 3-DOF integrator."""
+hypersonic cruise missiles, flown together by one vectorized 3-DOF integrator.
+
+Modules: :mod:`~hdsim.threats.spec` (:class:`ThreatSpec`), :mod:`~hdsim.threats.launch`
+(reach checks, aiming, :func:`fly_threats`), :mod:`~hdsim.threats.flight` (the integrator and
+guidance laws), :mod:`~hdsim.threats.trajectory` (sampled trajectories, Hermite interpolation).
+"""
 
 from hdsim.threats.ballistic import (
     flight_path_for_range_rad,
@@ -8,13 +13,13 @@ from hdsim.threats.ballistic import (
     minimum_energy,
 )
 from hdsim.threats.flight import FlightBatch, GuidanceGains, fly
-from hdsim.threats.raid import (
+from hdsim.threats.launch import (
     OutOfReachError,
-    ThreatSpec,
     check_reach,
     fly_threats,
     glide_range_estimate_m,
 )
+from hdsim.threats.spec import ThreatSpec
 from hdsim.threats.trajectory import PHASE_CODE, PHASES, Trajectory, TrajectorySet
 from hdsim.threats.vehicles import (
     VEHICLE_PRESETS,

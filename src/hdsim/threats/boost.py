@@ -53,6 +53,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hdsim.earth import G0_MPS2, Ellipsoid, ecef_to_geodetic, enu_rotation, geodetic_to_ecef
+from hdsim.earth.constants import SPHERE_RADIUS_M
 from hdsim.threats.trajectory import PHASE_CODE, Trajectory
 
 __all__ = [
@@ -75,8 +76,9 @@ K_MIN: float = 0.42
 0.4 (see the module doc); 0.42 leaves room for drag and Earth curvature at burnout."""
 LIFTOFF_ACCEL_MPS2: float = G0_MPS2
 """Net upward acceleration at lift-off, m/s² (thrust-to-weight 2)."""
-R_MEAN_M: float = 6_371_000.0
-"""Mean Earth radius for boost ground ranges, m (as ``ThreatSpec.range_m``)."""
+R_MEAN_M: float = SPHERE_RADIUS_M
+"""Mean Earth radius for boost ground ranges, m (as ``ThreatSpec.range_m``):
+:data:`hdsim.earth.constants.SPHERE_RADIUS_M`."""
 
 
 class BoostDipError(ValueError):

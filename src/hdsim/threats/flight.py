@@ -48,12 +48,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from hdsim.earth import EarthModel, atmosphere, ecef_to_geodetic, gravity_ecef
+from hdsim.earth import EarthModel, ecef_to_geodetic, gravity_ecef
+from hdsim.earth.atmosphere import atmosphere_table
 from hdsim.earth.vectors import cross as _cross
 from hdsim.earth.vectors import dot as _dot
 from hdsim.earth.vectors import rotating_frame_accel
 from hdsim.earth.vectors import unit as _unit
-from hdsim.threats.trajectory import PHASE_CODE, Trajectory
+from hdsim.threats.trajectory import PHASE_CODE, Trajectory, hermite_on_step
 
 __all__ = [
     "MODE_BALLISTIC",
@@ -62,7 +63,6 @@ __all__ = [
     "MODE_CRUISE",
     "FlightBatch",
     "GuidanceGains",
-    "AtmosphereTable",
     "fly",
 ]
 
@@ -107,57 +107,6 @@ class GuidanceGains:
     pn_gain: float = 4.0
     k_speed_ps: float = 0.2
     guidance_period_s: float = 0.5
-
-
-class AtmosphereTable:
-    """The 1976 atmosphere tabulated every 20 m for the integrator's hot loop.
-
-    ``np.interp`` of log-density and of the speed of sound on a 20 m grid, plus a node at each
-    layer base of the standard (where the temperature gradient, hence the slope of log-density,
-    jumps), reproduces :func:`hdsim.earth.atmosphere` to better than 1e-5 relative (tested;
-    without the layer-base nodes the error reaches 1.25e-5 just above 51 km), at a fraction of
-    its cost.  Above 300 km the density is set to zero (drag negligible for threats).
-    """
-
-    # Layer bases of USSA-76 (NOAA-S/T 76-1562, Table 4), geopotential metres.
-    _LAYER_BASES_H_M = (11_000.0, 20_000.0, 32_000.0, 47_000.0, 51_000.0, 71_000.0, 84_852.0)
-    _R0_M = 6_356_766.0  # the standard's effective Earth radius for geopotential altitude
-
-    def __init__(self, top_m: float = 300_000.0, step_m: float = 20.0):
-        h = np.asarray(self._LAYER_BASES_H_M)
-        bases_z = self._R0_M * h / (self._R0_M - h)  # geometric altitude of the layer bases
-        # hdsim.earth.atmosphere steps by +1.6e-5 (relative density) across 86 km, the join of
-        # the defining equations and the upper extension: a node 1 mm above keeps the step.
-        self.alt = np.union1d(np.arange(-5000.0, top_m + step_m, step_m),
-                              np.append(bases_z, 86_000.001))
-        atm = atmosphere(self.alt)
-        self.log_rho = np.log(atm.density_kgpm3)
-        self.sound = atm.speed_of_sound_mps
-        self.top = top_m
-        # For inverting density -> altitude (equilibrium glide): increasing -log rho.
-        self._neg_log_rho = -self.log_rho
-
-    def density(self, alt_m: NDArray) -> NDArray:
-        rho = np.exp(np.interp(alt_m, self.alt, self.log_rho))
-        return np.where(alt_m > self.top, 0.0, rho)
-
-    def speed_of_sound(self, alt_m: NDArray) -> NDArray:
-        return np.interp(alt_m, self.alt, self.sound)
-
-    def altitude_of_density(self, rho: NDArray) -> NDArray:
-        """Geometric altitude at which the density equals ``rho`` (monotone inversion)."""
-        with np.errstate(divide="ignore"):
-            return np.interp(-np.log(rho), self._neg_log_rho, self.alt)
-
-
-_ATM_TABLE: AtmosphereTable | None = None
-
-
-def atmosphere_table() -> AtmosphereTable:
-    global _ATM_TABLE
-    if _ATM_TABLE is None:
-        _ATM_TABLE = AtmosphereTable()
-    return _ATM_TABLE
 
 
 @dataclass
@@ -656,11 +605,9 @@ def fly(
 
 def _hermite_state(x0, x1, a0, a1, dt, s):
     """State and acceleration at fraction ``s`` of a step, by cubic Hermite interpolation."""
+    pos = hermite_on_step(s, dt, x0[:, :3], x1[:, :3], x0[:, 3:], x1[:, 3:])
+    vel = hermite_on_step(s, dt, x0[:, 3:], x1[:, 3:], a0, a1)
     s = s[:, None]
-    s2, s3 = s * s, s * s * s
-    h00, h10, h01, h11 = 2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s, -2 * s3 + 3 * s2, s3 - s2
-    pos = h00 * x0[:, :3] + h10 * dt * x0[:, 3:] + h01 * x1[:, :3] + h11 * dt * x1[:, 3:]
-    vel = h00 * x0[:, 3:] + h10 * dt * a0 + h01 * x1[:, 3:] + h11 * dt * a1
     acc = (1 - s) * a0 + s * a1
     return np.concatenate([pos, vel], axis=1), acc
 

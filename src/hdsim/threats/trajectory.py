@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["PHASES", "PHASE_CODE", "Trajectory", "TrajectorySet", "hermite"]
+__all__ = ["PHASES", "PHASE_CODE", "Trajectory", "TrajectorySet", "hermite", "hermite_on_step",
+           "hermite_on_step_derivatives"]
 
 PHASES: tuple[str, ...] = ("boost", "midcourse", "pullup", "glide", "cruise", "terminal", "impact")
 """Phase labels; a trajectory's ``phase`` array holds indices into this tuple."""
@@ -27,16 +28,48 @@ def hermite(
 ) -> NDArray:
     """Cubic Hermite interpolation of ``y`` (with derivative ``d``) between t0 and t1 at ``t``.
 
-    All time arrays broadcast against the leading axes of the ``(..., k)`` value arrays.
+    All time arrays broadcast against the leading axes of the ``(..., k)`` value arrays
+    (de Boor, *A Practical Guide to Splines*, ch. IV); :func:`hermite_on_step` with the step
+    fraction ``s = (t − t0)/(t1 − t0)``.
     """
-    h = (t1 - t0)[..., None]
-    s = ((t - t0) / np.where(t1 > t0, t1 - t0, 1.0))[..., None]
+    s = (t - t0) / np.where(t1 > t0, t1 - t0, 1.0)
+    return hermite_on_step(s, t1 - t0, y0, y1, d0, d1)
+
+
+def hermite_on_step(s: ArrayLike, h: ArrayLike, y0: NDArray, y1: NDArray, d0: NDArray,
+                    d1: NDArray) -> NDArray:
+    """The cubic Hermite interpolant of a step of length ``h`` at the step fraction ``s``.
+
+    ``y0, y1`` are ``(..., k)`` values at the ends of the step and ``d0, d1`` their time
+    derivatives; ``s ∈ [0, 1]`` and ``h`` (s, or scalar) broadcast against ``(...)``.  The
+    basis is ``h00 = 2s³ − 3s² + 1, h10 = s³ − 2s² + s, h01 = −2s³ + 3s², h11 = s³ − s²``:
+    ``y(s) = h00 y0 + h10 h d0 + h01 y1 + h11 h d1`` (de Boor, ch. IV).
+    """
+    s = np.asarray(s, dtype=float)[..., None]
+    h = np.asarray(h, dtype=float)[..., None]
     s2, s3 = s * s, s * s * s
     h00 = 2 * s3 - 3 * s2 + 1
     h10 = s3 - 2 * s2 + s
     h01 = -2 * s3 + 3 * s2
     h11 = s3 - s2
     return h00 * y0 + h10 * h * d0 + h01 * y1 + h11 * h * d1
+
+
+def hermite_on_step_derivatives(s: ArrayLike, h: ArrayLike, y0: NDArray, y1: NDArray,
+                                d0: NDArray, d1: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+    """:func:`hermite_on_step` and its first two derivatives with respect to ``s``.
+
+    Returns ``(y, dy/ds, d²y/ds²)``, each ``(..., k)`` (divide by ``h`` and ``h²`` for time
+    derivatives); e.g. to minimize ``|y(s)|`` on a step by Newton's method on ``y·y' = 0``.
+    """
+    y = hermite_on_step(s, h, y0, y1, d0, d1)
+    s = np.asarray(s, dtype=float)[..., None]
+    h = np.asarray(h, dtype=float)[..., None]
+    s2 = s * s
+    dy = (6 * s2 - 6 * s) * y0 + (3 * s2 - 4 * s + 1) * h * d0 + (-6 * s2 + 6 * s) * y1 \
+        + (3 * s2 - 2 * s) * h * d1
+    ddy = (12 * s - 6) * y0 + (6 * s - 4) * h * d0 + (-12 * s + 6) * y1 + (6 * s - 2) * h * d1
+    return y, dy, ddy
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,21 @@
-"""Threat specifications and flying a raid of them in one vectorized batch.
+"""Launching threats: reach checks, aiming, and flying a set of them in one vectorized batch.
 
-A :class:`ThreatSpec` is the plain-data description of one threat (the scenario package builds
-them from the YAML).  :func:`fly_threats` aims the ballistic missiles, builds one
+:func:`fly_threats` checks that every :class:`~hdsim.threats.spec.ThreatSpec` can reach its
+target (:func:`check_reach`), aims the ballistic missiles (closed-form burnout for the aim mode,
+then Newton corrections on flown impact points), builds one
 :class:`~hdsim.threats.flight.FlightBatch` for every threat and flies them all at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hdsim.earth import G0_MPS2, EarthModel, ecef_to_geodetic, geodetic_to_ecef
+from hdsim.earth.atmosphere import atmosphere_table
+from hdsim.earth.constants import SPHERE_RADIUS_M
 from hdsim.threats.ballistic import flight_path_for_range_rad, max_range_rad, minimum_energy
 from hdsim.threats.boost import R_MEAN_M, BoostDipError, boost_ground_range_m, prepend_boost
 from hdsim.threats.flight import (
@@ -22,10 +23,8 @@ from hdsim.threats.flight import (
     MODE_CRUISE,
     MODE_GLIDE,
     MODE_OPEN_GLIDE,
-    AtmosphereTable,
     FlightBatch,
     GuidanceGains,
-    atmosphere_table,
     fly,
 )
 from hdsim.threats.geometry import (
@@ -34,83 +33,18 @@ from hdsim.threats.geometry import (
     initial_bearing_rad,
     launch_state,
 )
+from hdsim.threats.spec import ThreatSpec
 from hdsim.threats.trajectory import TrajectorySet
-from hdsim.threats.vehicles import Vehicle
 
-__all__ = ["ThreatSpec", "fly_threats", "OutOfReachError", "glide_range_estimate_m"]
-
-Kind = Literal["ballistic", "boost_glide", "cruise"]
-Aim = Literal["fixed", "minimum_energy", "lofted", "depressed"]
+__all__ = ["GUIDED_MISS_LIMIT_M", "BoostDipError", "OutOfReachError", "check_reach",
+           "fly_threats", "glide_range_estimate_m"]
 
 
 class OutOfReachError(ValueError):
     """A threat cannot reach its target with the given parameters."""
 
 
-@dataclass(frozen=True)
-class ThreatSpec:
-    """One threat, in SI units and radians.
-
-    Common: ``threat_id``, ``kind``, launch and target geodetic positions, ``launch_time_s``,
-    ``vehicle``.  Ballistic: ``aim`` and the burnout parameters it needs (``fixed``: speed and
-    flight-path angle; ``minimum_energy``: none; ``lofted``/``depressed``: speed).  Boost-glide:
-    burnout speed/altitude/flight-path angle, ``guidance`` (``to_target`` or ``none``), open-loop
-    ``bank_rad``, maneuvers.  Cruise: ``cruise_mach``, ``cruise_alt_m``.
-
-    ``burn_time_s`` (ballistic, boost-glide): 0 (default) = instantaneous burnout above the
-    launch point at ``launch_time_s``, no boost flown; > 0 = lift-off from the launch point at
-    ``launch_time_s``, burnout ``burn_time_s`` later at a boost ground range downrange along the
-    launch azimuth (:mod:`hdsim.threats.boost`).  Aimed ballistic threats account for it.
-    """
-
-    threat_id: str
-    kind: Kind
-    launch_lat_rad: float
-    launch_lon_rad: float
-    target_lat_rad: float
-    target_lon_rad: float
-    vehicle: Vehicle
-    launch_alt_m: float = 0.0
-    target_alt_m: float = 0.0
-    launch_time_s: float = 0.0
-    # burnout (ballistic, boost-glide)
-    aim: Aim = "fixed"
-    burnout_speed_mps: float | None = None
-    burnout_flight_path_rad: float | None = None
-    burnout_alt_m: float = 0.0
-    burn_time_s: float = 0.0
-    # glide
-    guidance: Literal["to_target", "none"] = "to_target"
-    bank_rad: float = 0.0
-    sturn_count: int = 0
-    sturn_bank_rad: float = 0.0
-    skip_amp_m: float = 0.0
-    skip_period_s: float = 200.0
-    crossrange_offset_m: float = 0.0
-    crossrange_at_fraction: float = 0.5
-    dive_range_m: float | None = None
-    end_speed_mps: float = 2000.0
-    # cruise
-    cruise_mach: float = 0.0
-    cruise_alt_m: float = 0.0
-    boost_accel_mps2: float = 60.0
-    max_cruise_thrust_mps2: float = 20.0
-    launch_speed_mps: float = 250.0
-    launch_flight_path_rad: float = np.radians(30.0)
-
-    @property
-    def range_m(self) -> float:
-        """Great-circle ground range launch → target on the mean sphere, m."""
-        return float(central_angle_rad(self.launch_lat_rad, self.launch_lon_rad,
-                                       self.target_lat_rad, self.target_lon_rad) * 6_371_000.0)
-
-    @property
-    def azimuth_rad(self) -> float:
-        return float(initial_bearing_rad(self.launch_lat_rad, self.launch_lon_rad,
-                                         self.target_lat_rad, self.target_lon_rad))
-
-
-def glide_range_estimate_m(speed_mps: float, lift_to_drag: float, r_m: float = 6_371_000.0,
+def glide_range_estimate_m(speed_mps: float, lift_to_drag: float, r_m: float = SPHERE_RADIUS_M,
                            g: float = G0_MPS2) -> float:
     """Equilibrium-glide (Breguet-type) range ``(L/D)/2 · R ln(1/(1 − v²/(g R)))`` (Vinh et al.
     1980, §9; Acton 2015 eq. 2); infinite at or above circular speed."""
@@ -225,7 +159,7 @@ def _initial_controls(specs: Sequence[ThreatSpec], earth: EarthModel
         # on the burnout speed and angle: two passes (the first on the full range).
         d_b = 0.0
         for _pass in range(2 if s.burn_time_s > 0.0 else 1):
-            psi = (s.range_m if d_b == 0.0 else max(s.range_m - d_b, 1_000.0)) / 6_371_000.0
+            psi = (s.range_m if d_b == 0.0 else max(s.range_m - d_b, 1_000.0)) / SPHERE_RADIUS_M
             if s.aim == "minimum_energy":
                 nu, gam[j] = minimum_energy(psi)
                 spd[j] = np.sqrt(nu * earth.mu / r)
@@ -234,7 +168,7 @@ def _initial_controls(specs: Sequence[ThreatSpec], earth: EarthModel
                 nu = v * v * r / earth.mu
                 g = flight_path_for_range_rad(nu, psi, lofted=(s.aim == "lofted"))
                 if not np.isfinite(g):
-                    reach = (max_range_rad(nu) * 6_371_000.0 + d_b) / 1000.0 if nu < 1 \
+                    reach = (max_range_rad(nu) * SPHERE_RADIUS_M + d_b) / 1000.0 if nu < 1 \
                         else float("inf")
                     raise OutOfReachError(
                         f"threats[{s.threat_id}].target: {s.range_m / 1000:.0f} km from launch "
@@ -387,5 +321,3 @@ def _check_guided_impacts(specs: Sequence[ThreatSpec], trajs, target_ecef: NDArr
                 f"{s.vehicle.name}, maneuvers included); raise burnout.speed_mps, drop "
                 f"maneuvers or move the target")
 
-
-__all__ += ["check_reach", "AtmosphereTable", "BoostDipError"]
