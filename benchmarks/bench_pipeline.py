@@ -22,7 +22,7 @@ result folder written to a temporary directory and deleted afterwards):
   still flying at the end are cut there).
 
 For the scale case the tracking stage is split into the tracker itself (``Tracker.run``, timed
-by a subclass patched into ``stage_tracking``; library code is unchanged) and the scoring that
+by a subclass patched into the run loop's module; library code is unchanged) and the scoring that
 follows it (timeline, RMSE, NEES, PCRLB, OSPA/GOSPA).  Rate = detections / tracker wall time.
 Accuracy: number of distinct track ids, mean custody over threats (held samples / flight
 samples, :mod:`hdsim.metrics.timeline`) and the median over threats of the position RMSE of
@@ -52,11 +52,9 @@ from unittest import mock
 import numpy as np
 from pydantic import ValidationError
 
-import hdsim.scenario.stage_sensors as stage_sensors
-import hdsim.scenario.stage_tracking as stage_tracking
+import hdsim.scenario.run as run_loop
 from hdsim.scenario import load_scenario, scenario_from_dict
-from hdsim.scenario.run import run_scenario
-from hdsim.scenario.threat_schema import BoostGlideThreat
+from hdsim.scenario.config import BoostGlideThreat, TrackingSection
 from hdsim.tracking import Tracker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,7 +101,7 @@ def _run(scenario, profile: bool = False, live: bool = False) -> dict:
                 _done(f"Tracker.run ({len(detections):,} detections)", t0)
                 walls["tracker"] = walls.pop(f"Tracker.run ({len(detections):,} detections)")
 
-    real_summary = stage_sensors.detection_summary
+    real_summary = run_loop.detection_summary
 
     def _timed_summary(*args, **kwargs):
         t0 = time.perf_counter()
@@ -113,26 +111,27 @@ def _run(scenario, profile: bool = False, live: bool = False) -> dict:
             _done("detection_summary", t0)
 
     prof = cProfile.Profile() if profile else None
-    real_run_tracking = stage_tracking.run_tracking
-
-    def _profiled_run_tracking(*args, **kwargs):
-        prof.enable()
-        try:
-            return real_run_tracking(*args, **kwargs)
-        finally:
-            prof.disable()
-
-    # run_scenario imports these names from their modules at call time, so the patches apply.
-    patches = [mock.patch.object(stage_tracking, "Tracker", _TimedTracker),
-               mock.patch.object(stage_sensors, "detection_summary", _timed_summary)]
     if profile:
-        patches.append(mock.patch.object(stage_tracking, "run_tracking", _profiled_run_tracking))
+        timed_run = _TimedTracker.run
+
+        def _profiled_run(self, detections):
+            prof.enable()
+            try:
+                return timed_run(self, detections)
+            finally:
+                prof.disable()
+
+        _TimedTracker.run = _profiled_run
+
+    # run_scenario looks these names up in its module at call time, so the patches apply.
+    patches = [mock.patch.object(run_loop, "Tracker", _TimedTracker),
+               mock.patch.object(run_loop, "detection_summary", _timed_summary)]
     with tempfile.TemporaryDirectory(prefix="hdsim-bench-") as tmp:
         for p in patches:
             p.start()
         try:
             t0 = time.perf_counter()
-            res = run_scenario(scenario, Path(tmp) / "out", quiet=True)
+            res = run_loop.run_scenario(scenario, Path(tmp) / "out", quiet=True)
             total = time.perf_counter() - t0
         finally:
             for p in reversed(patches):
@@ -222,7 +221,7 @@ def scale_scenario_dict(n_threats: int, duration_s: float, seed: int = 1,
 
 
 def _tracker_text(section: dict) -> str:
-    cfg = stage_tracking.tracker_config(section)[0]
+    cfg = TrackingSection(**section)
     models = (f"models {', '.join(cfg.imm_models)}, per-model {cfg.imm_filter}"
               if cfg.filter == "imm" else f"motion {cfg.motion}")
     return f"filter {cfg.filter}: {models}, association {cfg.association}"

@@ -228,7 +228,7 @@ def test_nees_writes_tables_plot_and_verdicts(tmp_path, monkeypatch):
     import numpy as np
     import pyarrow.parquet as pq
 
-    from hdsim.scenario import consistency
+    from hdsim.campaign import nees as consistency
 
     def fake(scenario, runs, jobs, progress):
         progress(1.0)

@@ -25,12 +25,14 @@ from hdsim.engagement import (
     InterceptorParams,
     KillModel,
     TableSpec,
+    TrackColumns,
     Weapon,
     railgun_notional,
     simulate_engagements,
     truncated_truth,
 )
 from hdsim.threats.trajectory import Trajectory, TrajectorySet
+from hdsim.tracking.history import TrackStatus
 
 LAT, LON, ALT = np.radians(35.0), np.radians(139.0), 10.0
 EARTH = EarthModel()
@@ -72,16 +74,18 @@ def ballistic_threat(tid, range_m=90e3, alt_m=55e3, speed=2500.0, dive_deg=30.0)
 
 def ideal_tracks(truth, sigma_m=10.0, status="confirmed", dt=1.0):
     """Track = truth every ``dt``, position covariance (σ²/3) I (σ = sqrt trace)."""
-    t, tid, st = [], [], []
+    t, tid, st, lab = [], [], [], []
     for k, tr in enumerate(truth):
         tk = np.arange(tr.t_start, tr.t_end, dt)
         t.append(tk)
         tid.append(np.full(tk.size, 100 + k))
         st.append(tr.state_at(tk))
+        lab.append(np.full(tk.size, k))
     t = np.concatenate(t)
     cov = np.tile(np.diag([sigma_m**2 / 3.0] * 3 + [1.0] * 3), (t.size, 1, 1))
-    return {"t_s": t, "track_id": np.concatenate(tid), "state": np.concatenate(st),
-            "cov": cov, "status": np.full(t.size, status)}
+    return TrackColumns.from_arrays(t, np.concatenate(tid), np.concatenate(st), cov,
+                                    TrackStatus.from_names(np.full(t.size, status)),
+                                    np.concatenate(lab))
 
 
 def sam(lethal_radius_m=20.0, weapon_id="sam-1", **kw):
@@ -91,7 +95,7 @@ def sam(lethal_radius_m=20.0, weapon_id="sam-1", **kw):
 
 
 def run(truth, weapons, seed=1, tracks=None, assets=(), **cfg):
-    base = dict(motion_model="ncv", flyout_dt_s=0.05)
+    base = dict(motion_model="ncv", flyout_dt_s=0.05, cadence_s=1.0)
     base.update(cfg)
     return simulate_engagements(tracks if tracks is not None else ideal_tracks(truth), truth,
                                 weapons, FireControlConfig(**base), EARTH,
@@ -220,8 +224,10 @@ def test_leaker_impact_point_and_distance_to_asset():
     target = np.array([np.cos(gc_lat + 30e3 / a) * np.cos(lon), np.cos(gc_lat + 30e3 / a)
                        * np.sin(lon), np.sin(gc_lat + 30e3 / a)])
     t_lat, t_lon, _ = ecef_to_geodetic(target * a)
-    assets = [DefendedAsset("far", float(t_lat), float(t_lon) + 0.2, 1000.0),
-              DefendedAsset("near", float(t_lat), float(t_lon), 40e3)]
+    assets = [DefendedAsset(id="far", lat_deg=np.degrees(t_lat), lon_deg=np.degrees(t_lon + 0.2),
+                            radius_m=1000.0),
+              DefendedAsset(id="near", lat_deg=np.degrees(t_lat), lon_deg=np.degrees(t_lon),
+                            radius_m=40e3)]
     far = sam(site_lon_rad=LON + np.radians(20.0))
     res = run(truth, [far], assets=assets)
     th = res.threats
@@ -244,7 +250,8 @@ def test_priority_goes_to_the_threat_aimed_at_the_asset():
     res = run(truth, [sam(magazine=1)], motion_model="ballistic")
     assert list(res.engagements["threat_id"]) == ["soon"]
     lat, lon, _ = ecef_to_geodetic(aimed.states[-1, :3])
-    assets = [DefendedAsset("city", float(lat), float(lon), 5_000.0)]
+    assets = [DefendedAsset(id="city", lat_deg=np.degrees(lat), lon_deg=np.degrees(lon),
+                            radius_m=5_000.0)]
     res = run(truth, [sam(magazine=1)], motion_model="ballistic", assets=assets)
     assert list(res.engagements["threat_id"]) == ["aimed"]
 

@@ -11,8 +11,7 @@ from scipy.interpolate import CubicHermiteSpline
 
 from hdsim.earth import EarthModel, geodetic_to_ecef, gravity_ecef
 from hdsim.engagement import (
-    STATUS_CLOSEST_APPROACH,
-    STATUS_TARGET_LOST,
+    FlyoutStatus,
     InterceptorParams,
     fly_interceptors,
     launch_state,
@@ -54,7 +53,7 @@ def test_pn_hits_non_maneuvering_target(tau):
     state0 = np.concatenate([np.tile(BASE, (3, 1)), vel], axis=1)
     res = fly_interceptors(state0, 0.0, textbook_params(guidance_tau_s=tau), tgt, TEXTBOOK,
                            gravity=False)
-    assert np.all(res.status == STATUS_CLOSEST_APPROACH)
+    assert np.all(res.status == FlyoutStatus.CLOSEST_APPROACH)
     assert np.all(res.miss_m < 1.0)
     assert np.all(res.within_lethal_radius)
 
@@ -75,7 +74,7 @@ def test_closest_approach_is_found_between_steps():
     r, v = p0 - BASE, vt - vm
     t_star = -np.einsum("ij,ij->i", r, v) / np.einsum("ij,ij->i", v, v)
     miss = np.linalg.norm(r + v * t_star[:, None], axis=1)
-    assert np.all(res.status == STATUS_CLOSEST_APPROACH)
+    assert np.all(res.status == FlyoutStatus.CLOSEST_APPROACH)
     np.testing.assert_allclose(res.miss_m, miss, atol=1e-4)
     np.testing.assert_allclose(res.t_ca_s, t_star, atol=1e-6)
     # The interceptor state at closest approach lies on its straight line.
@@ -100,7 +99,7 @@ def test_lagged_pn_miss_against_linear_adjoint():
     res = fly_interceptors(state0, 0.0, params, tgt, TEXTBOOK, gravity=False, dt_s=0.005)
     lin = np.array([abs(linear_homing_adjoint(t_f, 3.0, t, steps=3000).miss_m(nt)[-1])
                     for t in taus])
-    assert np.all(res.status == STATUS_CLOSEST_APPROACH)
+    assert np.all(res.status == FlyoutStatus.CLOSEST_APPROACH)
     np.testing.assert_allclose(res.miss_m, lin, rtol=0.03, atol=0.05)
     assert np.all(np.diff(res.miss_m) > 0.0)
 
@@ -171,7 +170,7 @@ def test_target_lost_when_truth_disappears():
 
     state0 = np.r_[BASE, [0.0, 2000.0, 0.0]][None]
     res = fly_interceptors(state0, 0.0, textbook_params(), tgt, TEXTBOOK, gravity=False)
-    assert res.status[0] == STATUS_TARGET_LOST
+    assert res.status[0] == FlyoutStatus.TARGET_LOST
     assert res.t_end_s[0] == pytest.approx(2.0, abs=0.011)
 
 
@@ -221,7 +220,7 @@ def test_full_earth_shot_against_ballistic_target():
                           area_m2=0.07, cd=0.3, max_lateral_g=30.0, nav_ratio=4.0,
                           guidance_tau_s=0.1, max_flight_time_s=40.0, lethal_radius_m=5.0)
     res = fly_interceptors(state0, 0.0, p, truth, earth, dt_s=0.02)
-    assert res.status[0] == STATUS_CLOSEST_APPROACH
+    assert res.status[0] == FlyoutStatus.CLOSEST_APPROACH
     assert res.miss_m[0] < 1.0
     assert res.t_ca_s[0] == pytest.approx(34.06, abs=0.05)
     # The closest-approach point is where the target is at that time (within the miss).

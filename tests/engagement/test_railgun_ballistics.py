@@ -19,8 +19,7 @@ from hdsim.earth import (
     geodetic_to_ecef,
 )
 from hdsim.engagement import (
-    STATUS_CLOSEST_APPROACH,
-    STATUS_GROUND,
+    FlyoutStatus,
     RailgunParams,
     fly_projectiles,
     railgun_launch_state,
@@ -40,7 +39,7 @@ def test_vacuum_range_and_time_against_kepler():
     gam = np.radians([20.0, 45.0, 70.0])
     state0 = railgun_launch_state(LAT, LON, 0.0, np.radians(30.0), gam, p, earth)
     res = fly_projectiles(state0, 0.0, p, earth, dt_s=0.05)
-    assert np.all(res.status == STATUS_GROUND)
+    assert np.all(res.status == FlyoutStatus.GROUND)
 
     r, v, mu = SPHERE_RADIUS_M, p.muzzle_speed_mps, MU_M3PS2
     nu = v * v * r / mu
@@ -117,7 +116,7 @@ def test_guided_projectile_corrects_what_unguided_misses():
     state0 = railgun_launch_state(LAT, LON, 5.0, np.full(2, az), np.full(2, el), notional,
                                   earth)
     res = fly_projectiles(state0, 0.0, [notional, guided], earth, truth, dt_s=0.01)
-    assert np.all(res.status == STATUS_CLOSEST_APPROACH)
+    assert np.all(res.status == FlyoutStatus.CLOSEST_APPROACH)
     assert res.miss_m[0] > 100.0
     assert res.miss_m[1] < guided.lethal_radius_m
     assert not res.within_lethal_radius[0] and res.within_lethal_radius[1]

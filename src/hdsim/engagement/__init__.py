@@ -20,25 +20,24 @@ from hdsim.engagement.engage import (
     truncated_truth,
 )
 from hdsim.engagement.fire_control import (
-    TRACK_STATUS,
-    DefendedAsset,
-    FireControlConfig,
     FireOrders,
     InterceptSolution,
-    TrackColumns,
-    Weapon,
+    TofFn,
     assign_weapons,
     engageable,
     expected_pk,
-    latest_rows,
     plan_shots,
-    position_sigma_m,
-    predict_impact,
-    predict_states,
-    predicted_position_sigma_m,
     solve_intercepts,
     threat_priority,
     weapon_tof_fn,
+)
+from hdsim.engagement.flyout import (
+    FlyoutResult,
+    FlyoutStatus,
+    ShotVehicles,
+    TargetFn,
+    fly_shots,
+    free_fall_accel,
 )
 from hdsim.engagement.flyout_table import (
     FlyoutTable,
@@ -62,48 +61,42 @@ from hdsim.engagement.guidance import (
     los_rate,
     pn_command,
 )
-from hdsim.engagement.interceptor import (
-    STATUS_CLOSEST_APPROACH,
-    STATUS_GROUND,
-    STATUS_NAMES,
-    STATUS_TARGET_LOST,
-    STATUS_TIMEOUT,
-    FlyoutResult,
-    InterceptorParams,
-    TargetFn,
-    fly_interceptors,
-    launch_state,
-)
+from hdsim.engagement.interceptor import InterceptorParams, fly_interceptors, launch_state
 from hdsim.engagement.kill import KillModel, draw_kills, pk_gaussian, pk_lethal_radius
+from hdsim.engagement.prediction import (
+    position_sigma_m,
+    predict_impact,
+    predict_states,
+    predicted_position_sigma_m,
+)
 from hdsim.engagement.railgun import (
     RailgunParams,
     fly_projectiles,
     railgun_launch_state,
     railgun_notional,
 )
+from hdsim.engagement.tracks import TrackColumns, latest_rows
+from hdsim.engagement.weapons import DefendedAsset, FireControlConfig, Weapon, ground_distance_m
 
 __all__ = [
     "OUTCOMES",
-    "STATUS_CLOSEST_APPROACH",
-    "STATUS_GROUND",
-    "STATUS_NAMES",
-    "STATUS_TARGET_LOST",
-    "STATUS_TIMEOUT",
-    "TRACK_STATUS",
     "AdjointMiss",
     "DefendedAsset",
     "EngagementResult",
     "FireControlConfig",
     "FireOrders",
     "FlyoutResult",
+    "FlyoutStatus",
     "FlyoutTable",
     "InterceptSolution",
     "InterceptorParams",
     "KillModel",
     "LinearHomingRun",
     "RailgunParams",
+    "ShotVehicles",
     "TableSpec",
     "TargetFn",
+    "TofFn",
     "TrackColumns",
     "Weapon",
     "apn_command",
@@ -115,7 +108,10 @@ __all__ = [
     "expected_pk",
     "fly_interceptors",
     "fly_projectiles",
+    "fly_shots",
     "flyout_table",
+    "free_fall_accel",
+    "ground_distance_m",
     "lag_derivative",
     "lag_step",
     "lateral",

@@ -6,10 +6,10 @@ fire control sees only the tracks; the shots it orders are then flown with the w
 (:func:`~hdsim.engagement.interceptor.fly_interceptors`,
 :func:`~hdsim.engagement.railgun.fly_projectiles`):
 
-* the **target** of a shot is the threat (truth) its track follows: the track's ``truth_idx``
-  when the track history has one, else the threat nearest to the track's estimate at the row
-  the decision used, within ``max(truth_gate_m, 5 σ_pos)`` (none: a false track, the shot has
-  no target and ends ``no_intercept``).  This association is used for physics and scoring
+* the **target** of a shot is the threat (truth) its track follows: the row's label in
+  :attr:`TrackColumns.truth_idx <hdsim.engagement.tracks.TrackColumns.truth_idx>`, computed by
+  the run loop with :func:`hdsim.metrics.labels.track_truth_labels` (−1: a false track, the
+  shot has no target and ends ``no_intercept``).  The label is used for physics and scoring
   only, never for decisions;
 * a homing shot steers on the **uplinked track**: the latest row of its track at each
   instant (rows after launch included, as midcourse updates), extrapolated to the instant
@@ -30,13 +30,13 @@ assessment delay, and at the end.
 **Approximation (kill assessment).**  The tracks are computed before the engagement, from
 detections of threats that were never killed.  A killed threat's tracks are therefore taken
 out of fire control's view from the kill time plus ``assess_delay_s`` on (all tracks that
-follow that threat, by the association above): this is how shoot-look-shoot "sees" the track
+follow that threat, by the labels above): this is how shoot-look-shoot "sees" the track
 disappear.  A surviving threat's track simply persists, and is re-engaged after its
 assessment time if a feasible intercept remains.  The assessment time is the predicted
 intercept plus ``assess_delay_s`` until the shot is flown, then its actual closest approach
 (or end of flight) plus ``assess_delay_s`` (fire control knows when its own shot arrived).
 
-Outputs (:class:`EngagementResult`): the ``engagements`` table (SCENARIO.md columns
+Outputs (:class:`EngagementResult`): the ``engagements`` table (columns
 ``shot_id, weapon_id, track_id, threat_id, launch_t_s, intercept_t_s, miss_m, outcome`` with
 outcome ∈ {kill, miss, no_intercept}, plus the PIP and the decision's Pk), per-threat
 outcomes (killed at time/altitude, or leaked with the impact point and the distance to the
@@ -54,25 +54,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hdsim.earth import EarthModel, ecef_to_aer, ecef_to_geodetic
-from hdsim.engagement.fire_control import (
-    DefendedAsset,
-    FireControlConfig,
-    TrackColumns,
-    Weapon,
-    _free_fall,
-    _ground_distance,
-    latest_rows,
-    plan_shots,
-    position_sigma_m,
-)
+from hdsim.engagement.fire_control import plan_shots
+from hdsim.engagement.flyout import FlyoutStatus, free_fall_accel
 from hdsim.engagement.flyout_table import FlyoutTable, flyout_table, site_range_alt
-from hdsim.engagement.interceptor import (
-    STATUS_CLOSEST_APPROACH,
-    STATUS_NAMES,
-    fly_interceptors,
-    launch_state,
-)
+from hdsim.engagement.interceptor import fly_interceptors, launch_state
 from hdsim.engagement.railgun import fly_projectiles, railgun_launch_state
+from hdsim.engagement.tracks import TrackColumns, latest_rows
+from hdsim.engagement.weapons import DefendedAsset, FireControlConfig, Weapon, ground_distance_m
 from hdsim.threats.trajectory import Trajectory, TrajectorySet
 
 __all__ = ["OUTCOMES", "EngagementResult", "simulate_engagements", "truncated_truth"]
@@ -89,7 +77,7 @@ class EngagementResult:
 
     Attributes:
         engagements: one row per shot: ``shot_id, weapon_id, track_id, threat_id,
-            launch_t_s, intercept_t_s, miss_m, outcome`` (SCENARIO.md), plus
+            launch_t_s, intercept_t_s, miss_m, outcome`` (docs/results.md), plus
             ``predicted_intercept_t_s, pip_lat_deg, pip_lon_deg, pip_alt_m, pk`` (the decision's
             expected single-shot Pk) and ``flyout_status``.  ``threat_id`` is None for a shot at
             a false track; ``intercept_t_s``/``miss_m`` are the closest approach (NaN when the
@@ -165,7 +153,8 @@ class _UplinkFn:
         for tid in np.unique(track_id):
             rows = np.flatnonzero(tracks.track_id == tid)
             x = tracks.state[rows]
-            acc = _free_fall(x, earth)[:, 3:] if model == "ballistic" else np.zeros((len(x), 3))
+            acc = (free_fall_accel(x[:, :3], x[:, 3:], earth) if model == "ballistic"
+                   else np.zeros((len(x), 3)))
             self.groups.append((np.flatnonzero(track_id == tid), tracks.t_s[rows], x, acc))
 
     def __call__(self, t: NDArray) -> NDArray:
@@ -209,28 +198,6 @@ class _Shots:
         return np.asarray(self.cols[name])
 
 
-def _associate(tracks: TrackColumns, rows: NDArray, truth: TrajectorySet, gate_m: float
-               ) -> NDArray:
-    """Threat index followed by each track row (−1: none); physics and scoring only."""
-    if rows.size == 0:
-        return np.empty(0, np.int64)
-    if tracks.truth_idx is not None:
-        return tracks.truth_idx[rows].astype(np.int64)
-    if len(truth) == 0:
-        return np.full(rows.size, -1, np.int64)
-    t = tracks.t_s[rows]
-    pos = tracks.state[rows, :3]
-    d = np.full((len(truth), rows.size), np.inf)
-    for k, tr in enumerate(truth):
-        x = tr.state_at(t)
-        with np.errstate(invalid="ignore"):
-            dk = np.linalg.norm(x[:, :3] - pos, axis=1)
-        d[k] = np.where(np.isfinite(dk), dk, np.inf)
-    best = np.argmin(d, axis=0)
-    gate = np.maximum(gate_m, 5.0 * position_sigma_m(tracks.cov[rows]))
-    return np.where(d[best, np.arange(rows.size)] <= gate, best, -1).astype(np.int64)
-
-
 def _resolve(shots: _Shots, weapons: Sequence[Weapon], n_threats: int
              ) -> tuple[NDArray, NDArray]:
     """Kill time of each threat and the outcome code of each flown shot."""
@@ -248,7 +215,7 @@ def _resolve(shots: _Shots, weapons: Sequence[Weapon], n_threats: int
     for wi in np.unique(w):
         m = w == wi
         pk[m] = weapons[wi].kill_model.pk(miss[m])
-    reached = (status == STATUS_CLOSEST_APPROACH) & (thr >= 0)
+    reached = (status == FlyoutStatus.CLOSEST_APPROACH) & (thr >= 0)
     hit = reached & (u < pk)
     outcome = np.where(reached, _MISS, _NOINT).astype(np.int8)
     # the first hit of each threat, by closest-approach time then shot id, kills it
@@ -331,7 +298,7 @@ def _launch_states(weapon: Weapon, table: FlyoutTable, pip: NDArray, earth: Eart
 
 
 def simulate_engagements(
-    tracks: Any,
+    tracks: TrackColumns,
     truth: TrajectorySet,
     weapons: Sequence[Weapon],
     config: FireControlConfig,
@@ -343,8 +310,8 @@ def simulate_engagements(
     """Run fire control on ``tracks`` and fly the shots against ``truth`` (see module doc).
 
     Args:
-        tracks: track history (:class:`~hdsim.engagement.fire_control.TrackColumns`, a
-            mapping or an object with ``t_s, track_id, state, cov, status``).
+        tracks: the track history as columns (:class:`~hdsim.engagement.tracks.TrackColumns`),
+            with each row's threat label (physics and scoring only).
         truth: the threats' trajectories (physics and scoring only).
         weapons: the weapons.
         config: fire-control settings.
@@ -353,7 +320,7 @@ def simulate_engagements(
         defended_assets: defended assets (priority and leaker scoring).
         tables: fly-out tables per weapon (default: :func:`flyout_table`, cached).
     """
-    tr = TrackColumns.from_any(tracks)
+    tr = tracks
     weapons = list(weapons)
     ids = list(truth.ids)
     if len(set(w.weapon_id for w in weapons)) != len(weapons):
@@ -397,7 +364,7 @@ def simulate_engagements(
         if rows.size == 0:
             continue
         busy = np.array([busy_until.get(int(i), -np.inf) > t_d for i in tr.track_id[rows]])
-        thr = _associate(tr, rows, truth, config.truth_gate_m)
+        thr = tr.truth_idx[rows]
         known_dead = np.zeros(rows.size, bool)
         has = thr >= 0
         known_dead[has] = kill_t[thr[has]] + config.assess_delay_s <= t_d
@@ -452,7 +419,7 @@ def _result(shots: _Shots, outcome: NDArray, kill_t: NDArray, weapons: Sequence[
         "predicted_intercept_t_s": shots.arr("t_pred").astype(float) if n else np.empty(0),
         "pip_lat_deg": np.degrees(lat), "pip_lon_deg": np.degrees(lon), "pip_alt_m": alt,
         "pk": shots.arr("pk").astype(float) if n else np.empty(0),
-        "flyout_status": np.array([STATUS_NAMES[s] for s in status], dtype=object),
+        "flyout_status": np.array([FlyoutStatus.names()[s] for s in status], dtype=object),
     }
     # threats
     n_thr = len(ids)
@@ -466,11 +433,11 @@ def _result(shots: _Shots, outcome: NDArray, kill_t: NDArray, weapons: Sequence[
     killed = np.isfinite(kill_t)
     ilat, ilon, _ = ecef_to_geodetic(end_pos, ell)
     if assets and n_thr:
-        d = _ground_distance(end_pos, assets, earth)
+        d = ground_distance_m(end_pos, assets, earth)
         near = np.argmin(d, axis=1)
         dist = d[np.arange(n_thr), near]
         radius = np.array([a.radius_m for a in assets])[near]
-        near_id = np.array([assets[i].asset_id for i in near], dtype=object)
+        near_id = np.array([assets[i].id for i in near], dtype=object)
         in_asset = ~killed & impacted & (dist <= radius)
     else:
         dist = np.full(n_thr, np.nan)

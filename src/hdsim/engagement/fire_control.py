@@ -54,339 +54,38 @@ predicted impact).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 
-from hdsim.earth import EarthModel, ecef_to_geodetic, geodetic_to_ecef, gravity_ecef
-from hdsim.earth.vectors import rotating_frame_accel
-from hdsim.engagement.flyout_table import FlyoutTable, TableSpec, site_range_alt
-from hdsim.engagement.interceptor import InterceptorParams
-from hdsim.engagement.kill import KillModel
-from hdsim.engagement.railgun import RailgunParams
+from hdsim.earth import EarthModel
+from hdsim.engagement.flyout_table import FlyoutTable, site_range_alt
+from hdsim.engagement.prediction import (
+    position_sigma_m,
+    predict_impact,
+    predict_states,
+    predicted_position_sigma_m,
+)
+from hdsim.engagement.tracks import TrackColumns
+from hdsim.engagement.weapons import DefendedAsset, FireControlConfig, Weapon, ground_distance_m
 from hdsim.threats.trajectory import hermite
+from hdsim.tracking.history import TrackStatus
 
 __all__ = [
-    "TRACK_STATUS",
-    "DefendedAsset",
-    "FireControlConfig",
     "FireOrders",
     "InterceptSolution",
-    "TrackColumns",
-    "Weapon",
+    "TofFn",
     "assign_weapons",
     "engageable",
     "expected_pk",
-    "latest_rows",
     "plan_shots",
-    "position_sigma_m",
-    "predict_impact",
-    "predict_states",
-    "predicted_position_sigma_m",
     "solve_intercepts",
     "threat_priority",
     "weapon_tof_fn",
 ]
-
-TRACK_STATUS: tuple[str, ...] = ("tentative", "confirmed", "coasting", "deleted")
-"""Track status names; integer status codes index this tuple (as the tracker's)."""
-_CONFIRMED = TRACK_STATUS.index("confirmed")
-_DELETED = TRACK_STATUS.index("deleted")
-
-
-# ---------------------------------------------------------------------------------------------
-# Configuration
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DefendedAsset:
-    """A defended area on the ground: a circle of ``radius_m`` about (lat, lon)."""
-
-    asset_id: str
-    lat_rad: float
-    lon_rad: float
-    radius_m: float = 20_000.0
-
-    def __post_init__(self) -> None:
-        if not self.radius_m >= 0.0:
-            raise ValueError(f"DefendedAsset.radius_m = {self.radius_m!r}: must be >= 0")
-
-
-@dataclass(frozen=True)
-class Weapon:
-    """A weapon battery: a launcher (interceptor) or a railgun mount at a site.
-
-    Attributes:
-        weapon_id: the scenario's id.
-        params: :class:`InterceptorParams` or :class:`RailgunParams`.
-        site_lat_rad, site_lon_rad, site_alt_m: geodetic site, rad, rad, m.
-        magazine: rounds available.
-        salvo_size: shots per engagement under the ``salvo`` doctrine.
-        salvo_interval_s: time between the shots of a salvo, s (each shot gets its own PIP).
-        reload_s: time between two engagements of this weapon, s.
-        launch_delay_s: decision-to-launch delay (reaction time), s.
-        launch_speed_mps: an interceptor's speed leaving the launcher, m/s.
-        fire_control_sigma_m: track 1-σ position error above which the weapon does not fire,
-            m (None: 1,000 m railgun, 3,000 m interceptor).
-        min_intercept_alt_m, max_intercept_alt_m: intercept altitude window, m.
-        max_range_m: largest ground range of an intercept, m.
-        max_tof_s: largest time of flight, s (also bounded by the table's).
-        kill: single-shot kill model (None: lethal radius of ``params``, ``pk_max`` 1).
-        homing_miss_sigma_m: per-axis miss of a homing shot after seeker handover (Pk
-            estimate only), m.
-        handover_basket_m: track error a homing shot's seeker tolerates (Pk estimate only),
-            m (None: a fifth of the seeker range).
-        dispersion_sigma_m: per-axis aim dispersion of an unguided shot (Pk estimate only), m.
-        table_spec: grid of the fly-out table.
-    """
-
-    weapon_id: str
-    params: InterceptorParams | RailgunParams
-    site_lat_rad: float
-    site_lon_rad: float
-    site_alt_m: float = 0.0
-    magazine: int = 8
-    salvo_size: int = 2
-    salvo_interval_s: float = 1.0
-    reload_s: float = 5.0
-    launch_delay_s: float = 2.0
-    launch_speed_mps: float = 50.0
-    fire_control_sigma_m: float | None = None
-    min_intercept_alt_m: float = 1_000.0
-    max_intercept_alt_m: float = np.inf
-    max_range_m: float = np.inf
-    max_tof_s: float = np.inf
-    kill: KillModel | None = None
-    homing_miss_sigma_m: float = 1.0
-    handover_basket_m: float | None = None
-    dispersion_sigma_m: float = 0.0
-    table_spec: TableSpec = field(default_factory=TableSpec)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.params, (InterceptorParams, RailgunParams)):
-            raise ValueError(f"Weapon.params: {type(self.params).__name__} is not "
-                             "InterceptorParams or RailgunParams")
-        for name in ("magazine", "salvo_size"):
-            value = getattr(self, name)
-            if not (int(value) == value and value >= (0 if name == "magazine" else 1)):
-                raise ValueError(f"Weapon.{name} = {value!r}: must be an integer >= "
-                                 f"{0 if name == 'magazine' else 1}")
-        for name in ("salvo_interval_s", "reload_s", "launch_delay_s", "homing_miss_sigma_m",
-                     "dispersion_sigma_m"):
-            value = getattr(self, name)
-            if not value >= 0.0:
-                raise ValueError(f"Weapon.{name} = {value!r}: must be >= 0")
-        for name in ("launch_speed_mps", "max_range_m", "max_tof_s"):
-            value = getattr(self, name)
-            if not value > 0.0:
-                raise ValueError(f"Weapon.{name} = {value!r}: must be > 0")
-        if self.fire_control_sigma_m is not None and not self.fire_control_sigma_m > 0.0:
-            raise ValueError(f"Weapon.fire_control_sigma_m = {self.fire_control_sigma_m!r}: "
-                             "must be > 0 or None")
-        if not self.min_intercept_alt_m <= self.max_intercept_alt_m:
-            raise ValueError(f"Weapon.min_intercept_alt_m = {self.min_intercept_alt_m!r} > "
-                             f"max_intercept_alt_m = {self.max_intercept_alt_m!r}")
-
-    @property
-    def kind(self) -> str:
-        """``"interceptor"`` or ``"railgun"``."""
-        return "interceptor" if isinstance(self.params, InterceptorParams) else "railgun"
-
-    @property
-    def homing(self) -> bool:
-        """Whether the shots home (interceptor, guided railgun)."""
-        return self.kind == "interceptor" or bool(self.params.guided)
-
-    @property
-    def sigma_threshold_m(self) -> float:
-        """Track 1-σ position error above which the weapon does not fire, m."""
-        if self.fire_control_sigma_m is not None:
-            return float(self.fire_control_sigma_m)
-        return 1_000.0 if self.kind == "railgun" else 3_000.0
-
-    @property
-    def kill_model(self) -> KillModel:
-        """The single-shot kill model of the weapon's shots."""
-        return self.kill or KillModel("lethal_radius", lethal_radius_m=self.params.lethal_radius_m)
-
-    @property
-    def basket_m(self) -> float:
-        """Seeker handover basket, m."""
-        if self.handover_basket_m is not None:
-            return float(self.handover_basket_m)
-        return float(self.params.seeker_range_m) / 5.0
-
-    def site_ecef(self, earth: EarthModel) -> NDArray:
-        """ECEF position of the site, m."""
-        return geodetic_to_ecef(self.site_lat_rad, self.site_lon_rad, self.site_alt_m,
-                                earth.ellipsoid)
-
-
-@dataclass(frozen=True)
-class FireControlConfig:
-    """Fire-control and engagement-loop settings.
-
-    Attributes:
-        doctrine: ``"salvo"`` or ``"shoot_look_shoot"``.
-        cadence_s: time between fire-control decisions, s.
-        motion_model: track prediction, ``"ncv"`` or ``"ballistic"``.
-        pip_step_s: time grid step of the PIP search, s.
-        pip_iterations: Illinois refinement iterations of the PIP root.
-        assess_delay_s: kill assessment delay after the intercept, s.
-        max_track_age_s: a track whose latest row is older is not engaged, s.
-        min_pk: pairs with a lower expected Pk (salvo) are not assigned.
-        asset_weight: priority factor of a threat predicted to impact a defended asset.
-        tti_ref_s: time scale of the urgency factor, s.
-        impact_horizon_s: prediction horizon for the impact point, s.
-        impact_step_s: prediction step for the impact point, s.
-        flyout_dt_s: integration step of the shots' fly-outs, s.
-        flush_margin_s: shots are flown (and kills resolved) once a decision time comes within
-            this margin of their predicted intercept plus the assessment delay, s.
-        target_maneuver_mps2: unknown lateral acceleration of the target over the prediction
-            (2 g by default): grows the predicted-intercept uncertainty as 0.5 a t² per axis.
-        truth_gate_m: a track flies its shots against the nearest threat within
-            ``max(truth_gate_m, 5 σ_pos)`` (scoring/physics only), m.
-        t_start_s, t_end_s: decision window, s (None: the track rows' first and last time).
-    """
-
-    doctrine: Literal["salvo", "shoot_look_shoot"] = "shoot_look_shoot"
-    cadence_s: float = 1.0
-    motion_model: Literal["ncv", "ballistic"] = "ballistic"
-    pip_step_s: float = 1.0
-    pip_iterations: int = 12
-    assess_delay_s: float = 2.0
-    max_track_age_s: float = 10.0
-    min_pk: float = 0.05
-    asset_weight: float = 10.0
-    tti_ref_s: float = 60.0
-    impact_horizon_s: float = 900.0
-    impact_step_s: float = 5.0
-    flyout_dt_s: float = 0.05
-    flush_margin_s: float = 10.0
-    truth_gate_m: float = 20_000.0
-    target_maneuver_mps2: float = 20.0
-    t_start_s: float | None = None
-    t_end_s: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.doctrine not in ("salvo", "shoot_look_shoot"):
-            raise ValueError(f"fire_control.doctrine = {self.doctrine!r}: allowed values are "
-                             "'salvo', 'shoot_look_shoot'")
-        if self.motion_model not in ("ncv", "ballistic"):
-            raise ValueError(f"fire_control.motion_model = {self.motion_model!r}: allowed "
-                             "values are 'ncv', 'ballistic'")
-        for name in ("cadence_s", "pip_step_s", "impact_horizon_s", "impact_step_s",
-                     "flyout_dt_s", "tti_ref_s"):
-            value = getattr(self, name)
-            if not value > 0.0:
-                raise ValueError(f"fire_control.{name} = {value!r}: must be > 0")
-        for name in ("assess_delay_s", "max_track_age_s", "flush_margin_s", "truth_gate_m",
-                     "asset_weight"):
-            value = getattr(self, name)
-            if not value >= 0.0:
-                raise ValueError(f"fire_control.{name} = {value!r}: must be >= 0")
-        if not 0.0 <= self.min_pk <= 1.0:
-            raise ValueError(f"fire_control.min_pk = {self.min_pk!r}: must be in [0, 1]")
-        if self.pip_iterations < 0:
-            raise ValueError(f"fire_control.pip_iterations = {self.pip_iterations!r}: "
-                             "must be >= 0")
-
-
-# ---------------------------------------------------------------------------------------------
-# Tracks
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrackColumns:
-    """Track history as columns, sorted by (track id, time).
-
-    Attributes:
-        t_s: ``(R,)`` time of each row, s.
-        track_id: ``(R,)`` int64.
-        state: ``(R, 6)`` ECEF estimate.
-        cov: ``(R, 6, 6)`` its covariance.
-        status: ``(R,)`` int8 codes into :data:`TRACK_STATUS`.
-        truth_idx: ``(R,)`` threat index of the track for scoring (−1: none), or None.
-    """
-
-    t_s: NDArray
-    track_id: NDArray
-    state: NDArray
-    cov: NDArray
-    status: NDArray
-    truth_idx: NDArray | None = None
-
-    @classmethod
-    def from_any(cls, tracks: Any) -> TrackColumns:
-        """From a mapping or an object (e.g. :class:`hdsim.tracking.TrackHistory`) with the
-        columns ``t_s, track_id, state, cov, status`` (status strings or codes) and
-        optionally ``truth_idx``."""
-        if isinstance(tracks, TrackColumns):
-            return tracks
-
-        def get(name: str, default: Any = None) -> Any:
-            if isinstance(tracks, Mapping):
-                return tracks.get(name, default)
-            return getattr(tracks, name, default)
-
-        t = np.asarray(get("t_s"), float).reshape(-1)
-        n = t.size
-        tid = np.asarray(get("track_id")).astype(np.int64).reshape(n)
-        state = np.asarray(get("state"), float).reshape(n, 6)
-        cov = np.asarray(get("cov"), float).reshape(n, 6, 6)
-        status = np.asarray(get("status"))
-        if status.dtype.kind in "iu":
-            codes = status.astype(np.int8)
-        else:
-            lut = {name: i for i, name in enumerate(TRACK_STATUS)}
-            bad = [s for s in np.unique(status.astype(str)) if s not in lut]
-            if bad:
-                raise ValueError(f"tracks.status = {bad[0]!r}: allowed values are "
-                                 f"{', '.join(TRACK_STATUS)}")
-            codes = np.array([lut[s] for s in status.astype(str)], np.int8).reshape(n)
-        truth = get("truth_idx")
-        truth = None if truth is None else np.asarray(truth).astype(np.int64).reshape(n)
-        order = np.lexsort((t, tid))
-        return cls(t[order], tid[order], state[order], cov[order], codes[order],
-                   None if truth is None else truth[order])
-
-    def __len__(self) -> int:
-        return int(self.t_s.size)
-
-
-def latest_rows(tracks: TrackColumns, t_s: float, max_age_s: float = np.inf) -> NDArray:
-    """Indices of the latest row of each track at time ``t_s`` (rows at or before it), for
-    tracks not deleted and not older than ``max_age_s``."""
-    idx = np.flatnonzero(tracks.t_s <= t_s)
-    if idx.size == 0:
-        return idx
-    ids = tracks.track_id[idx]
-    last = idx[np.r_[ids[1:] != ids[:-1], True]]
-    keep = (tracks.status[last] != _DELETED) & (t_s - tracks.t_s[last] <= max_age_s)
-    return last[keep]
-
-
-def position_sigma_m(cov: ArrayLike) -> NDArray:
-    """1-σ position error ``sqrt(trace P_pos)`` of covariances ``(..., 6, 6)``, m."""
-    c = np.asarray(cov, float)
-    return np.sqrt(np.trace(c[..., :3, :3], axis1=-2, axis2=-1))
-
-
-def predicted_position_sigma_m(cov: ArrayLike, dt_s: ArrayLike) -> NDArray:
-    """``sqrt(trace P_pos(τ))`` with ``P(τ) = F P Fᵀ`` of constant velocity (no process noise),
-    ``cov (..., 6, 6)``, ``dt_s`` broadcast against ``(...)``, m."""
-    c = np.asarray(cov, float)
-    tau = np.asarray(dt_s, float)
-    tr_pp = np.trace(c[..., :3, :3], axis1=-2, axis2=-1)
-    tr_pv = np.trace(c[..., :3, 3:], axis1=-2, axis2=-1)
-    tr_vv = np.trace(c[..., 3:, 3:], axis1=-2, axis2=-1)
-    return np.sqrt(np.maximum(tr_pp + 2.0 * tau * tr_pv + tau * tau * tr_vv, 0.0))
 
 
 def engageable(status: ArrayLike, cov: ArrayLike, sigma_threshold_m: ArrayLike) -> NDArray:
@@ -396,142 +95,13 @@ def engageable(status: ArrayLike, cov: ArrayLike, sigma_threshold_m: ArrayLike) 
     ``(n,)`` (e.g. ``(W, 1)`` for a weapons × tracks mask).
     """
     st = np.asarray(status)
-    conf = (st == _CONFIRMED) if st.dtype.kind in "iu" else (st.astype(str) == "confirmed")
+    conf = ((st == TrackStatus.CONFIRMED) if st.dtype.kind in "iu"
+            else (st.astype(str) == TrackStatus.CONFIRMED.name.lower()))
     return conf & (position_sigma_m(cov) <= np.asarray(sigma_threshold_m, float))
 
 
 # ---------------------------------------------------------------------------------------------
 # Track prediction
-# ---------------------------------------------------------------------------------------------
-
-
-def _free_fall(x: NDArray, earth: EarthModel) -> NDArray:
-    pos, vel = x[..., :3], x[..., 3:]
-    a = gravity_ecef(pos, earth.mu, earth.j2, earth.r_eq_m)
-    if earth.rotation:
-        a = a + rotating_frame_accel(pos, vel, earth.omega_radps)
-    return np.concatenate([vel, a], axis=-1)
-
-
-BALLISTIC_NODE_STEP_S = 10.0
-"""RK4 node spacing of the ballistic track prediction, s."""
-
-
-def _rk4(x: NDArray, h: NDArray, earth: EarthModel) -> NDArray:
-    h = h[..., None]
-    k1 = _free_fall(x, earth)
-    k2 = _free_fall(x + 0.5 * h * k1, earth)
-    k3 = _free_fall(x + 0.5 * h * k2, earth)
-    k4 = _free_fall(x + h * k3, earth)
-    return x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-
-
-def predict_states(
-    state: ArrayLike,
-    t0_s: ArrayLike,
-    t_grid_s: ArrayLike,
-    model: Literal["ncv", "ballistic"],
-    earth: EarthModel,
-    max_step_s: float = 1.0,
-) -> NDArray:
-    """Predict track states ``(n, 6)`` known at ``t0_s (n,)`` to the times ``t_grid_s (K,)``.
-
-    ``ncv``: ``p + v (t − t0)``; ``ballistic``: free fall in the rotating ECEF frame (gravity
-    point mass + J2 of the Earth model, Coriolis, centrifugal), classical RK4 with steps of at
-    most ``max_step_s``.  Rows from the first node below the ground (altitude < 0) on are NaN.
-
-    Returns:
-        ``(n, K, 6)`` ECEF states.
-    """
-    x0 = np.atleast_2d(np.asarray(state, float))
-    n = len(x0)
-    t0 = np.broadcast_to(np.asarray(t0_s, float), (n,))
-    tg = np.atleast_1d(np.asarray(t_grid_s, float))
-    if model == "ncv":
-        dt = tg[None, :] - t0[:, None]
-        out = np.concatenate([x0[:, None, :3] + dt[..., None] * x0[:, None, 3:],
-                              np.broadcast_to(x0[:, None, 3:], (n, tg.size, 3))], axis=-1)
-    elif model == "ballistic":
-        # RK4 nodes every BALLISTIC_NODE_STEP_S from each track's own t0, then cubic Hermite
-        # of the state with its derivative onto the grid (free fall is smooth: the
-        # interpolation error is below 1 mm; tested against DOP853).
-        rel = tg[None, :] - t0[:, None]
-        if rel.size and np.min(rel) < 0.0:
-            raise ValueError("t_grid_s must not precede a track's t0_s")
-        h = min(BALLISTIC_NODE_STEP_S, max(max_step_s, 1e-3))
-        n_nodes = int(np.ceil(np.max(rel, initial=0.0) / h)) + 2
-        xs = np.empty((n, n_nodes, 6))
-        xs[:, 0] = x0
-        r_min = earth.ellipsoid.a_m * (1.0 - earth.ellipsoid.f) - 1.0
-        for j in range(1, n_nodes):
-            xs[:, j] = _rk4(xs[:, j - 1], np.full(n, h), earth)
-            if j >= 2 and np.all(np.linalg.norm(xs[:, j - 1, :3], axis=1) < r_min):
-                # Every track is below the surface: later nodes are never used (NaN below).
-                xs[:, j + 1:] = xs[:, j:j + 1]
-                break
-        ds = _free_fall(xs, earth)
-        j = np.clip(np.floor(rel / h).astype(int), 0, n_nodes - 2)
-        rows = np.arange(n)[:, None]
-        out = hermite(j * h, (j + 1) * h, xs[rows, j], xs[rows, j + 1], ds[rows, j],
-                      ds[rows, j + 1], rel)
-    else:
-        raise ValueError(f"model = {model!r}: allowed values are 'ncv', 'ballistic'")
-    if out.size:
-        _, _, alt = ecef_to_geodetic(out[..., :3], earth.ellipsoid)
-        below = np.logical_or.accumulate(~(alt >= 0.0), axis=1)
-        out[below] = np.nan
-    return out
-
-
-def predict_impact(
-    state: ArrayLike,
-    t0_s: ArrayLike,
-    model: Literal["ncv", "ballistic"],
-    earth: EarthModel,
-    horizon_s: float = 900.0,
-    step_s: float = 5.0,
-) -> tuple[NDArray, NDArray]:
-    """Predicted ground impact (altitude 0) of tracks: time ``(n,)`` (s, inf when none within
-    the horizon) and ECEF point ``(n, 3)`` (NaN when none); the crossing is interpolated
-    linearly in altitude between prediction nodes."""
-    x0 = np.atleast_2d(np.asarray(state, float))
-    n = len(x0)
-    t0 = np.broadcast_to(np.asarray(t0_s, float), (n,))
-    taus = np.arange(0.0, horizon_s + 0.5 * step_s, step_s)
-    t_imp = np.full(n, np.inf)
-    p_imp = np.full((n, 3), np.nan)
-    if n == 0:
-        return t_imp, p_imp
-    # common relative grid: predict each track from its own t0 (t_grid relative per track)
-    xs = np.empty((n, taus.size, 6))
-    if model == "ncv":
-        xs[..., :3] = x0[:, None, :3] + taus[None, :, None] * x0[:, None, 3:]
-        xs[..., 3:] = x0[:, None, 3:]
-    else:
-        x = x0.copy()
-        xs[:, 0] = x
-        r_min = earth.ellipsoid.a_m * (1.0 - earth.ellipsoid.f) - 1.0
-        for k in range(1, taus.size):
-            x = _rk4(x, np.full(n, step_s), earth)
-            xs[:, k] = x
-            if np.all(np.linalg.norm(x[:, :3], axis=1) < r_min):
-                # Every track is below the surface (inside the polar radius): stop early.
-                xs[:, k + 1:] = np.nan
-                break
-    _, _, alt = ecef_to_geodetic(xs[..., :3], earth.ellipsoid)
-    below = ~(alt >= 0.0)
-    has = below.any(axis=1) & ~below[:, 0]
-    rows = np.flatnonzero(has)
-    k = np.argmax(below[rows], axis=1)
-    h0, h1 = alt[rows, k - 1], alt[rows, k]
-    s = np.where(np.isfinite(h1), h0 / np.where(h0 - h1 != 0.0, h0 - h1, 1.0), 0.0)
-    s = np.clip(s, 0.0, 1.0)
-    p1 = np.where(np.isfinite(xs[rows, k, :3]), xs[rows, k, :3], xs[rows, k - 1, :3])
-    p_imp[rows] = xs[rows, k - 1, :3] + s[:, None] * (p1 - xs[rows, k - 1, :3])
-    t_imp[rows] = t0[rows] + taus[k - 1] + s * step_s
-    return t_imp, p_imp
-
-
 # ---------------------------------------------------------------------------------------------
 # Predicted intercept point
 # ---------------------------------------------------------------------------------------------
@@ -697,24 +267,11 @@ def threat_priority(
     w = np.ones_like(urgency)
     p = np.atleast_2d(np.asarray(impact_ecef, float))
     if assets and p.size:
-        d = _ground_distance(p, assets, earth)
+        d = ground_distance_m(p, assets, earth)
         radius = np.array([a.radius_m for a in assets])
         inside = (d <= radius[None, :]).any(axis=1)
         w = np.where(inside, asset_weight, 1.0)
     return w * urgency
-
-
-def _ground_distance(pos: NDArray, assets: Sequence[DefendedAsset], earth: EarthModel
-                     ) -> NDArray:
-    """``a θ`` between points ``(n, 3)`` and assets, ``(n, A)`` (NaN for NaN points), m."""
-    ell = earth.ellipsoid
-    ap = geodetic_to_ecef(np.array([a.lat_rad for a in assets]),
-                          np.array([a.lon_rad for a in assets]), 0.0, ell)
-    with np.errstate(invalid="ignore"):
-        u = pos / np.linalg.norm(pos, axis=-1, keepdims=True)
-        v = ap / np.linalg.norm(ap, axis=-1, keepdims=True)
-        cross = np.linalg.norm(np.cross(u[:, None], v[None]), axis=-1)
-        return ell.a_m * np.arctan2(cross, u @ v.T)
 
 
 def assign_weapons(pk: ArrayLike, value: ArrayLike, min_pk: float = 0.0

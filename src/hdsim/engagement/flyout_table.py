@@ -45,12 +45,8 @@ from scipy.interpolate import RegularGridInterpolator
 
 from hdsim.earth import EarthModel, Ellipsoid, ecef_to_aer, ecef_to_geodetic, geodetic_to_ecef
 from hdsim.earth.frames import enu_rotation
-from hdsim.engagement.interceptor import (
-    STATUS_CLOSEST_APPROACH,
-    InterceptorParams,
-    fly_interceptors,
-    launch_state,
-)
+from hdsim.engagement.flyout import FlyoutStatus
+from hdsim.engagement.interceptor import InterceptorParams, fly_interceptors, launch_state
 from hdsim.engagement.railgun import RailgunParams, fly_projectiles, railgun_launch_state
 
 __all__ = [
@@ -246,7 +242,7 @@ def _interceptor_table(params: InterceptorParams, earth: EarthModel, lat: float,
         st0 = launch_state(site, a, launch_speed_mps)
         res = fly_interceptors(st0, 0.0, p, _stationary(a), earth, dt_s=spec.dt_s,
                                record_every=10_000)
-        ok = (res.status == STATUS_CLOSEST_APPROACH) & (res.miss_m <= spec.miss_tol_m)
+        ok = (res.status == FlyoutStatus.CLOSEST_APPROACH) & (res.miss_m <= spec.miss_tol_m)
         tof[far] = np.where(ok, res.t_ca_s, np.nan)
         speed[far] = np.where(ok, np.linalg.norm(res.state_ca[:, 3:], axis=1), np.nan)
     _, el, _ = ecef_to_aer(aim, lat, 0.0, alt0, ell)

@@ -1,12 +1,13 @@
 """Electromagnetic railgun: an unpowered projectile fired at the muzzle speed, unguided or with
-a divert (guided) capability, flown by the interceptor integrator (:mod:`interceptor`).
+a divert (guided) capability, flown by the shots' integrator
+(:func:`hdsim.engagement.flyout.fly_shots`).
 
 The projectile is a point mass with constant drag coefficient and reference area
 ``π d²/4``, no thrust, over the rotating oblate Earth (gravity J2, Coriolis, centrifugal, 1976
 atmosphere); its speed decays in the atmosphere.  A guided projectile steers with true PN
 (perpendicular to its velocity, limited to ``max_divert_g``, lagged by ``guidance_tau_s``) on
 the uplinked target state, then on the truth within ``seeker_range_m`` — the same machinery as
-the interceptor (:func:`hdsim.engagement.interceptor.fly_interceptors`).
+the interceptor (:mod:`hdsim.engagement.flyout`).
 
 The launcher fires from a site along (azimuth, elevation) in the local ENU frame of the site;
 the muzzle velocity is Earth-relative.  Elevations outside the mount's limits are refused with
@@ -22,7 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hdsim.earth import G0_MPS2, EarthModel, enu_vector_to_ecef, geodetic_to_ecef
-from hdsim.engagement.interceptor import FlyoutResult, TargetFn, _flyout, _Vehicles
+from hdsim.engagement.flyout import FlyoutResult, ShotVehicles, TargetFn, fly_shots
 
 __all__ = ["RailgunParams", "railgun_notional", "railgun_launch_state", "fly_projectiles"]
 
@@ -150,14 +151,14 @@ def fly_projectiles(
         t0_s: launch times, s.
         params: one :class:`RailgunParams` for all, or one per projectile.
         earth: Earth model.
-        target_state: the truth of each projectile's target (:data:`interceptor.TargetFn`);
+        target_state: the truth of each projectile's target (:data:`flyout.TargetFn`);
             without one, projectiles fly to the ground or the time limit (miss NaN).
         uplink_state: target state a guided projectile steers on before seeker range.
         dt_s, gravity, ground_alt_m, record_every: as for
             :func:`hdsim.engagement.interceptor.fly_interceptors`.
 
     Returns:
-        :class:`~hdsim.engagement.interceptor.FlyoutResult`.
+        :class:`~hdsim.engagement.flyout.FlyoutResult`.
     """
     state0 = np.atleast_2d(np.asarray(state0_ecef, dtype=float))
     n = len(state0)
@@ -171,12 +172,12 @@ def fly_projectiles(
     def arr(name: str) -> NDArray:
         return np.array([getattr(p, name) for p in plist], dtype=float)
 
-    veh = _Vehicles(
+    veh = ShotVehicles(
         mass_kg=arr("mass_kg"), area_m2=arr("area_m2"), cd=arr("cd"), thrust_mps2=np.zeros(n),
         burn_time_s=np.zeros(n), max_lat_mps2=arr("max_divert_g") * G0_MPS2,
         nav_ratio=arr("nav_ratio"), tau_s=np.where(guided, arr("guidance_tau_s"), 0.0),
         seeker_range_m=arr("seeker_range_m"), max_time_s=arr("max_flight_time_s"),
         lethal_radius_m=arr("lethal_radius_m"), guided=guided, apn=np.zeros(n, bool))
-    return _flyout(state0, t0_s, veh, target_state, earth, uplink_state=uplink_state,
-                   dt_s=dt_s, gravity=gravity, ground_alt_m=ground_alt_m,
-                   record_every=record_every)
+    return fly_shots(state0, t0_s, veh, target_state, earth, uplink_state=uplink_state,
+                     dt_s=dt_s, gravity=gravity, ground_alt_m=ground_alt_m,
+                     record_every=record_every)

@@ -1,7 +1,7 @@
 """Detection and track timeline per threat: first detection, first track, custody, SIAP scores.
 
 Inputs are result tables (``pyarrow.Table`` or a mapping of column name to array) with the
-columns of SCENARIO.md's result folder:
+columns of the result folder (docs/results.md):
 
 * truth: ``threat_id, t_s`` (and ``phase`` if a phase filter is used);
 * detections: ``t_s, truth_id`` (null for false alarms);

@@ -243,14 +243,7 @@ def weapon(cfg: RailgunConfig | InterceptorConfig) -> Weapon:
 
 def fire_control(scenario: Scenario) -> tuple[FireControlConfig, list[DefendedAsset]]:
     """Fire-control settings and defended assets of the engagement."""
-    fc = scenario.fire_control
-    config = FireControlConfig(doctrine=fc.doctrine, cadence_s=fc.cadence_s,
-                               motion_model=fc.motion_model, assess_delay_s=fc.assess_delay_s,
-                               min_pk=fc.min_pk, asset_weight=fc.asset_weight,
-                               target_maneuver_mps2=fc.target_maneuver_mps2)
-    assets = [DefendedAsset(a.id, math.radians(a.lat_deg), math.radians(a.lon_deg), a.radius_m)
-              for a in scenario.defended_assets]
-    return config, assets
+    return scenario.fire_control, list(scenario.defended_assets)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from hdsim.engagement import simulate_engagements
+from hdsim.engagement import TrackColumns, simulate_engagements
 from hdsim.scenario.build import Components
 from hdsim.threats import TrajectorySet
 from hdsim.tracking import TrackHistory
-from hdsim.tracking.history import TrackStatus
 
 __all__ = ["EngagementOutput", "run_engagement"]
 
@@ -58,15 +57,10 @@ def run_engagement(comp: Components, history: TrackHistory | None,
     ``labels``: threat index of each history row (scoring only; names the threat a shot was
     fired at), from :mod:`hdsim.metrics.labels`."""
     if history is None:  # no sensors: no tracks, so nothing is ever engaged
-        tracks = {"t_s": np.empty(0), "track_id": np.empty(0, np.int64),
-                  "state": np.empty((0, 6)), "cov": np.empty((0, 6, 6)),
-                  "status": np.empty(0, dtype=object)}
+        tracks = TrackColumns.empty()
     else:
-        tracks = {
-            "t_s": history.t_s, "track_id": history.track_id, "state": history.state,
-            "cov": history.cov,
-            "status": TrackStatus.to_names(history.status),
-        }
+        tracks = TrackColumns.from_arrays(history.t_s, history.track_id, history.state,
+                                          history.cov, history.status, labels)
     res = simulate_engagements(tracks, trajs, comp.weapons, comp.fire_control, comp.earth,
                                np.random.default_rng(comp.seeds.engagement()),
                                defended_assets=comp.defended_assets)

@@ -126,7 +126,7 @@ class Detections:
         return Detections(sensor_ids=sensor_ids, layer_ids=layer_ids, **kw)
 
     def to_arrow(self, threat_ids: Sequence[str]) -> pa.Table:
-        """The ``detections.parquet`` table (SCENARIO.md columns plus measurement columns)."""
+        """The ``detections.parquet`` table (docs/results.md columns plus measurement columns)."""
         sid = np.array(self.sensor_ids + [""], dtype=object)
         lid = np.array(self.layer_ids + [""], dtype=object)
         tid = np.array(list(threat_ids) + [None], dtype=object)

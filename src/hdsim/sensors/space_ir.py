@@ -103,7 +103,7 @@ _SCREEN_SLACK = 1e-5  # float32 slack on the screening dot product (≈ 2e-5 rad
 @dataclass(frozen=True)
 class SpaceIrParams:
     """One space IR sensor type (every satellite of a layer carries the same). Notional defaults
-    as in the scenario's ``InfraredConfig`` (SCENARIO.md), radians and SI units.
+    as in the scenario's ``InfraredConfig`` (docs/scenario.md), radians and SI units.
 
     Attributes:
         frame_rate_hz: frames per second (see :func:`ir_frame_times`).

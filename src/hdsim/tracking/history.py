@@ -116,7 +116,7 @@ class TrackHistory:
 
     def to_arrow(self, threat_ids: list[str] | None = None,
                  truth_idx: ArrayLike | None = None) -> pa.Table:
-        """The ``tracks.parquet`` table (SCENARIO.md columns, then the 21 upper-triangle
+        """The ``tracks.parquet`` table (docs/results.md columns, then the 21 upper-triangle
         covariance entries ``cov_ij`` (i ≤ j, order x y z vx vy vz) and ``p_<model>``).
 
         Args:

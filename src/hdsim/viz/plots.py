@@ -1,7 +1,7 @@
 """Figures of a run's result folder: ground track, flight profile, detections, tracking, shots.
 
 Every function takes a :class:`RunData` (the Parquet tables and ``summary.json`` of one run, see
-SCENARIO.md) and returns a :class:`matplotlib.figure.Figure` built without pyplot on the Agg
+docs/results.md) and returns a :class:`matplotlib.figure.Figure` built without pyplot on the Agg
 canvas, so nothing needs a display and no global figure registry fills up; :func:`png_bytes`
 renders one to PNG. Functions whose input table is absent or empty return ``None``.
 

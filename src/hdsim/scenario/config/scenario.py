@@ -49,7 +49,7 @@ def _unique_ids(items: tuple[Any, ...], field: str) -> None:
 
 
 class Scenario(ConfigModel):
-    """One scenario: the Earth, threats, sensors, weapons and the clock (SCENARIO.md)."""
+    """One scenario: the Earth, threats, sensors, weapons and the clock (docs/scenario.md)."""
 
     name: str = Field(min_length=1, description="Scenario name (required).")
     epoch: datetime = Field(

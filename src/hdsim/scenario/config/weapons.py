@@ -1,12 +1,19 @@
-"""``weapons:``, ``fire_control:`` and ``defended_assets:``."""
+"""``weapons:``, ``fire_control:`` and ``defended_assets:``.
+
+``fire_control:`` and ``defended_assets[]`` are the engagement's own types
+(:class:`hdsim.engagement.weapons.FireControlConfig`,
+:class:`hdsim.engagement.weapons.DefendedAsset`, frozen pydantic dataclasses): one
+definition, validated where it is read, nothing copied field by field.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from hdsim.config_base import ConfigModel, Latitude, Longitude, normalize_lon
+from hdsim.config_base import ConfigModel
+from hdsim.engagement.weapons import DefendedAsset, FireControlConfig
 from hdsim.scenario.config.geo import GroundSite
 
 __all__ = ["DefendedAsset", "FireControlConfig", "InterceptorConfig", "RailgunConfig",
@@ -83,40 +90,3 @@ class InterceptorConfig(WeaponBase):
 
 WeaponConfig = Annotated[RailgunConfig | InterceptorConfig, Field(discriminator="type")]
 """A weapon, told apart by ``type``: railgun | interceptor."""
-
-
-class FireControlConfig(ConfigModel):
-    """How weapons are assigned and fired (from tracks only, never from truth)."""
-
-    doctrine: Literal["salvo", "shoot_look_shoot"] = Field(
-        "shoot_look_shoot",
-        description="'salvo': fire several shots at once; 'shoot_look_shoot': fire, assess the "
-        "kill, fire again. Default shoot_look_shoot.",
-    )
-    cadence_s: float = Field(2.0, gt=0.0, description="Time between decisions, s. Default 2.")
-    motion_model: Literal["ncv", "ballistic"] = Field(
-        "ballistic", description="Track prediction for the intercept point. Default ballistic.")
-    assess_delay_s: float = Field(2.0, ge=0.0, description="Kill assessment delay, s.")
-    min_pk: float = Field(0.05, ge=0.0, lt=1.0, description="Lowest expected Pk worth a shot.")
-    asset_weight: float = Field(10.0, ge=1.0, description="Priority factor of a threat "
-                                                          "predicted to hit a defended asset.")
-    target_maneuver_mps2: float = Field(
-        20.0, ge=0.0, description="Unknown target lateral acceleration assumed when judging a "
-                                  "predicted intercept point, m/s². Default 20 (2 g).")
-
-
-class DefendedAsset(ConfigModel):
-    """A place to protect: a threat impacting within ``radius_m`` of it is a leak."""
-
-    id: str = Field(min_length=1, description="Asset id (required), unique.")
-    lat_deg: Latitude = Field(description="Geodetic latitude, degrees (required), in [-90, 90].")
-    lon_deg: Longitude = Field(
-        description="Longitude, degrees east (required); accepted in [-180, 360), stored in "
-        "(-180, 180]."
-    )
-    radius_m: float = Field(0.0, ge=0.0, description="Radius of the asset, m, ≥ 0. Default 0.")
-
-    @field_validator("lon_deg")
-    @classmethod
-    def _wrap_lon(cls, v: float) -> float:
-        return normalize_lon(v)
