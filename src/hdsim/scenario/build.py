@@ -10,6 +10,8 @@ from which every stage's generator is derived.
 
 from __future__ import annotations
 
+import hashlib
+
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -251,28 +253,46 @@ def fire_control(scenario: Scenario) -> tuple[FireControlConfig, list[DefendedAs
 # ---------------------------------------------------------------------------------------------
 
 
+SEED_STREAMS = {"sensor": 1, "engagement": 2, "threat": 3, "campaign": 4}
+"""The first spawn-key word of each random stream of a run (:class:`RunSeeds`)."""
+
+
+def _id_words(name: str) -> tuple[int, int]:
+    """Two 32-bit words of a stable hash of an id (BLAKE2b, 8 bytes): the id's spawn key."""
+    d = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(d[:4], "little"), int.from_bytes(d[4:], "little")
+
+
 @dataclass(frozen=True)
 class RunSeeds:
-    """The seed tree of one run: every random stream of the run derives from ``root``.
+    """The seed tree of one run: every random stream of the run derives from ``seed``.
 
-    Today's tree (kept so that results stay the same as before the restructuring):
-    ``SeedSequence(seed).spawn(n_sensors + 1)``: one child per sensor (space layers first,
-    then radars, in scenario order) and the last child for the engagement's kill draws.
+    Each stream is ``SeedSequence(seed, spawn_key=(stream, *id_words))``: the stream's number
+    (:data:`SEED_STREAMS`) and, for streams that belong to a named thing, two 32-bit words of a
+    hash of its id. Streams are keyed by id, not by position: adding, removing or reordering a
+    radar leaves every other sensor's noise and the engagement's kill draws as they were.
     """
 
     seed: int
-    sensor_ids: tuple[str, ...]
-
-    def _children(self) -> list[np.random.SeedSequence]:
-        return np.random.SeedSequence(self.seed).spawn(len(self.sensor_ids) + 1)
+    sensor_ids: tuple[str, ...] = ()
 
     def sensor(self, sensor_id: str) -> np.random.SeedSequence:
         """The seed of one sensor's noise, detections and false alarms."""
-        return self._children()[self.sensor_ids.index(sensor_id)]
+        if sensor_id not in self.sensor_ids:
+            raise KeyError(f"no sensor {sensor_id!r} in this run: {list(self.sensor_ids)}")
+        return self._stream("sensor", sensor_id)
 
     def engagement(self) -> np.random.SeedSequence:
         """The seed of the engagement's kill draws."""
-        return self._children()[-1]
+        return self._stream("engagement")
+
+    def threat(self, threat_id: str) -> np.random.SeedSequence:
+        """The seed of one threat's own random draws (campaign perturbations)."""
+        return self._stream("threat", threat_id)
+
+    def _stream(self, stream: str, name: str | None = None) -> np.random.SeedSequence:
+        key = (SEED_STREAMS[stream],) + (_id_words(name) if name is not None else ())
+        return np.random.SeedSequence(self.seed, spawn_key=key)
 
 
 # ---------------------------------------------------------------------------------------------
