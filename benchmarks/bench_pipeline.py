@@ -158,7 +158,7 @@ def bench_raid(path: Path) -> None:
     s = res.summary
     name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     print(f"\n== raid: {name} ({len(scenario.threats)} threats, "
-          f"tracking {dict(scenario.tracking) or '{}'}) ==")
+          f"tracking filter {scenario.tracking.filter}) ==")
     print(f"{'stage':44s} {'wall s':>8s} {'share':>6s}")
     for name, v in _stage_lines(res.timings_s, total, out["summary_s"]):
         print(f"{name:44s} {v:8.2f} {100 * v / total:5.0f}%")

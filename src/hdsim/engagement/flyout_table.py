@@ -36,8 +36,14 @@ How each weapon is flown:
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
+import tempfile
+import zipfile
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -52,7 +58,9 @@ from hdsim.engagement.railgun import RailgunParams, fly_projectiles, railgun_lau
 __all__ = [
     "FlyoutTable",
     "TableSpec",
+    "TABLE_CACHE_VERSION",
     "build_flyout_table",
+    "cache_dir",
     "flyout_table",
     "point_at_range_alt",
     "site_range_alt",
@@ -338,9 +346,78 @@ def build_flyout_table(
     raise ValueError(f"params: {type(params).__name__} is not InterceptorParams or RailgunParams")
 
 
+TABLE_CACHE_VERSION = 1
+"""Bumped whenever the fly-outs behind a table change, so that stale disk tables are not read."""
+
+CACHE_ENV = "HDSIM_CACHE_DIR"
+"""Environment variable naming the cache folder; ``off`` (or empty) disables the disk cache."""
+
+_ARRAYS = ("range_m", "alt_m", "tof_s", "speed_mps", "elevation_rad")
+
+
+def cache_dir() -> Path | None:
+    """The folder of hdsim's disk cache: ``$HDSIM_CACHE_DIR``, else ``$XDG_CACHE_HOME/hdsim``,
+    else ``~/.cache/hdsim``; None when ``HDSIM_CACHE_DIR`` is ``off`` or empty."""
+    env = os.environ.get(CACHE_ENV)
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "hdsim"
+
+
+def _table_key(params, earth: EarthModel, lat: float, alt: float, launch_speed: float,
+               spec: TableSpec) -> str:
+    """A stable hash of everything a table depends on (reprs of frozen dataclasses and floats:
+    ``repr`` of a float round-trips exactly)."""
+    text = repr((TABLE_CACHE_VERSION, type(params).__name__, params, earth.shape, earth.rotation,
+                 earth.j2_enabled, earth.atmosphere, float(lat), float(alt), float(launch_speed),
+                 spec))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _read_table(path: Path) -> FlyoutTable | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return FlyoutTable(str(z["kind"]), *(np.array(z[k]) for k in _ARRAYS),
+                               float(z["max_tof_s"]))
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None  # missing, partial or foreign: rebuilt and rewritten
+
+
+def _write_table(path: Path, table: FlyoutTable) -> None:
+    """Write atomically (temporary file in the same folder, then ``os.replace``): concurrent
+    writers of one key write the same content and the last rename wins; a reader never sees
+    a partial file. An unwritable cache is skipped silently (the table is still returned)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, kind=np.array(table.kind), max_tof_s=np.array(table.max_tof_s),
+                         **{k: getattr(table, k) for k in _ARRAYS})
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        return
+
+
 @functools.lru_cache(maxsize=64)
 def _cached(params, earth, lat, alt, launch_speed, spec) -> FlyoutTable:
-    return build_flyout_table(params, earth, lat, alt, launch_speed_mps=launch_speed, spec=spec)
+    folder = cache_dir()
+    path = None
+    if folder is not None:
+        key = _table_key(params, earth, lat, alt, launch_speed, spec)
+        path = folder / "flyout_tables" / f"{key}.npz"
+        table = _read_table(path)
+        if table is not None:
+            return table
+    table = build_flyout_table(params, earth, lat, alt, launch_speed_mps=launch_speed, spec=spec)
+    if path is not None:
+        _write_table(path, table)
+    return table
 
 
 def flyout_table(
@@ -361,6 +438,10 @@ def flyout_table(
     to ``LAT_QUANTUM_RAD`` (1°) and the site altitude rounded to ``ALT_QUANTUM_M`` (100 m):
     over 0.5° the gravity and centrifugal terms change by < 1e-4 relative, and 50 m of launch
     altitude shift the times of flight by < 0.05 s.
+
+    Tables are also kept on disk (:func:`cache_dir`, ``flyout_tables/<hash>.npz``, keyed by a
+    hash of the same arguments and :data:`TABLE_CACHE_VERSION`), so later runs and campaign
+    workers share them; set ``HDSIM_CACHE_DIR=off`` to compute them in every process.
     """
     # fields that do not change the table's fly-outs are normalized out of the cache key
     if isinstance(params, RailgunParams):

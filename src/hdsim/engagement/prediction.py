@@ -5,9 +5,10 @@ Fire control predicts tracks forward with one of two motion models:
 * ``ncv``: a straight line at constant velocity;
 * ``ballistic``: free fall in the rotating ECEF frame, point-mass + J2 gravity
   (:func:`hdsim.earth.gravity_ecef`) plus the Coriolis and centrifugal terms, integrated with
-  classical RK4 (:func:`hdsim.engagement.flyout.free_fall_rk4_step`, the shots' own free-fall
-  model), then interpolated onto the requested grid with the cubic Hermite basis of the
-  trajectories (:func:`hdsim.threats.trajectory.hermite`).
+  classical RK4 for all tracks in one compiled call (:func:`hdsim.earth.free_fall.free_fall_nodes`,
+  the arithmetic of the shots' :func:`hdsim.engagement.flyout.free_fall_rk4_step`), then
+  interpolated onto the requested grid with the cubic Hermite basis of the trajectories
+  (:func:`hdsim.threats.trajectory.hermite`).
 
 The position uncertainty is predicted under constant velocity without process noise,
 ``P(τ) = P_pp + τ (P_pv + P_vp) + τ² P_vv``.
@@ -21,7 +22,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hdsim.earth import EarthModel, ecef_to_geodetic
-from hdsim.engagement.flyout import free_fall_derivative, free_fall_rk4_step
+from hdsim.earth.free_fall import free_fall_nodes
+from hdsim.engagement.flyout import free_fall_derivative
 from hdsim.threats.trajectory import hermite
 
 __all__ = [
@@ -88,15 +90,14 @@ def predict_states(
             raise ValueError("t_grid_s must not precede a track's t0_s")
         h = min(BALLISTIC_NODE_STEP_S, max(max_step_s, 1e-3))
         n_nodes = int(np.ceil(np.max(rel, initial=0.0) / h)) + 2
-        xs = np.empty((n, n_nodes, 6))
-        xs[:, 0] = x0
+        xs = free_fall_nodes(x0, h, n_nodes, earth)
         r_min = earth.ellipsoid.a_m * (1.0 - earth.ellipsoid.f) - 1.0
-        for j in range(1, n_nodes):
-            xs[:, j] = free_fall_rk4_step(xs[:, j - 1], np.full(n, h), earth)
-            if j >= 2 and np.all(np.linalg.norm(xs[:, j - 1, :3], axis=1) < r_min):
-                # Every track is below the surface: later nodes are never used (NaN below).
-                xs[:, j + 1:] = xs[:, j:j + 1]
-                break
+        inside = np.all(np.linalg.norm(xs[..., :3], axis=-1) < r_min, axis=0)  # (n_nodes,)
+        inside[-1] = False
+        if inside[1:].any():
+            # Every track is below the surface at node j - 1: later nodes are never used.
+            j = int(np.argmax(inside[1:])) + 2
+            xs[:, j + 1:] = xs[:, j:j + 1]
         ds = free_fall_derivative(xs, earth)
         j = np.clip(np.floor(rel / h).astype(int), 0, n_nodes - 2)
         rows = np.arange(n)[:, None]
@@ -136,16 +137,12 @@ def predict_impact(
         xs[..., :3] = x0[:, None, :3] + taus[None, :, None] * x0[:, None, 3:]
         xs[..., 3:] = x0[:, None, 3:]
     else:
-        x = x0.copy()
-        xs[:, 0] = x
+        xs = free_fall_nodes(x0, step_s, taus.size, earth)
         r_min = earth.ellipsoid.a_m * (1.0 - earth.ellipsoid.f) - 1.0
-        for k in range(1, taus.size):
-            x = free_fall_rk4_step(x, np.full(n, step_s), earth)
-            xs[:, k] = x
-            if np.all(np.linalg.norm(x[:, :3], axis=1) < r_min):
-                # Every track is below the surface (inside the polar radius): stop early.
-                xs[:, k + 1:] = np.nan
-                break
+        inside = np.all(np.linalg.norm(xs[:, 1:, :3], axis=-1) < r_min, axis=0)
+        if inside.any():
+            # Every track is below the surface (inside the polar radius): later nodes unused.
+            xs[:, int(np.argmax(inside)) + 2:] = np.nan
     _, _, alt = ecef_to_geodetic(xs[..., :3], earth.ellipsoid)
     below = ~(alt >= 0.0)
     has = below.any(axis=1) & ~below[:, 0]

@@ -11,7 +11,6 @@ from which every stage's generator is derived.
 from __future__ import annotations
 
 import hashlib
-
 import math
 from dataclasses import dataclass, field
 from typing import Any
