@@ -1,6 +1,7 @@
 """The ``hdsim`` command line (typer).
 
 Commands: ``validate FILE``, ``run FILE --out DIR``, ``coverage FILE --out DIR``,
+``nees FILE --out DIR``, ``campaign FILE --out DIR`` and ``campaign summary DIR``,
 ``report RUN_DIR [--out FILE]``, ``version``.
 A bad scenario or any ``ValueError`` at the edge prints a red message on stderr and exits with
 code 2, without a traceback. The heavy packages (the run loop, coverage) are imported inside the
@@ -192,6 +193,98 @@ def nees(
     console.print(Text(f"All threats: {pooled.average:.2f} in [{pooled.lower:.2f}, "
                        f"{pooled.upper:.2f}]: {'consistent' if pooled.inside else 'INCONSISTENT'}"
                        f". Written to {out}"))
+
+
+def _parse_sets(sets: list[str] | None) -> dict[str, Any]:
+    """``PATH=VALUE`` pairs of ``--set``; values read as YAML scalars (``2500`` is a number)."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for item in sets or []:
+        path, sep, value = item.partition("=")
+        if not sep or not path.strip():
+            raise _fail(f"--set {item!r}: expected PATH=VALUE, e.g. "
+                        "weapons.railgun-1.muzzle_speed_mps=2500")
+        try:
+            out[path.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            out[path.strip()] = value
+    return out
+
+
+@app.command()
+def campaign(
+    file: Annotated[str, typer.Argument(
+        help="Campaign file (a scenario with a `campaign:` section, or `scenario: PATH` plus "
+        "the section's fields); or the word `summary` followed by a campaign folder.",
+        show_default=False, metavar="FILE")],
+    folder: Annotated[Path | None, typer.Argument(
+        help="With `summary`: the campaign folder.", show_default=False, metavar="[DIR]")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Campaign folder (created, or resumed: finished draws are kept).",
+        show_default=False)] = None,
+    runs: Annotated[int | None, typer.Option(
+        "--runs", "-n", min=1, help="Draws per grid point (replaces the file's).",
+        show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=0, help="Worker processes of the local Dask cluster (default: "
+        "the CPUs; 0: run in this process).", show_default=False)] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786.",
+        show_default=False)] = None,
+    sets: Annotated[list[str] | None, typer.Option(
+        "--set", help="PATH=VALUE: set a scenario field before validation (repeatable).",
+        show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Monte Carlo draws and sweeps of a scenario on a Dask cluster (local by default); writes
+    runs/, catalog.duckdb, summary tables and plots. `hdsim campaign summary DIR` prints a
+    finished or interrupted campaign's summary again."""
+    from hdsim.viz.console import print_campaign
+
+    console = _out_console()
+    if file == "summary":
+        if folder is None:
+            raise _fail("hdsim campaign summary DIR: give the campaign folder")
+        open_campaign = _entry_point("hdsim.campaign.runner", "open_campaign", "campaign")
+        try:
+            result = open_campaign(folder)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        print_campaign(result, console)
+        return
+    if folder is not None:
+        raise _fail(f"unexpected argument {str(folder)!r} (the folder goes in --out)")
+    if out is None:
+        raise _fail("hdsim campaign FILE: give --out DIR")
+    mod = _entry_point("hdsim.campaign.runner", "run_campaign", "campaign")
+    load_campaign = _entry_point("hdsim.campaign.runner", "load_campaign", "campaign")
+    try:
+        inp = load_campaign(Path(file), overrides=_parse_sets(sets), runs=runs)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    try:
+        with Progress(*columns, transient=True, disable=quiet) as bar:
+            task = bar.add_task("draws", total=None)
+            result = mod(inp, out, workers=workers, scheduler=scheduler,
+                         progress=lambda done, total: bar.update(task, completed=done,
+                                                                 total=total))
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if not quiet:
+        print_campaign(result, console)
+    console.print(Text(f"Campaign written to {out}"))
 
 
 @app.command()

@@ -50,9 +50,9 @@ from hdsim.threats import (
     vehicle_preset,
 )
 
-__all__ = ["DEFAULT_RCS_M2", "Components", "RunSeeds", "SpaceLayer", "build", "constellation",
-           "earth_model", "fire_control", "radar_params", "reach_problems", "space_ir_params",
-           "threat_spec", "vehicle", "weapon"]
+__all__ = ["DEFAULT_RCS_M2", "SEED_STREAMS", "Components", "RunSeeds", "SpaceLayer", "build",
+           "constellation", "earth_model", "fire_control", "id_words", "radar_params",
+           "reach_problems", "space_ir_params", "threat_spec", "vehicle", "weapon"]
 
 DEFAULT_RCS_M2 = {"ballistic": 0.05, "boost_glide": 0.1, "cruise": 0.5}
 """Notional radar cross-sections by threat type, m² (order of magnitude of open-literature
@@ -256,7 +256,7 @@ SEED_STREAMS = {"sensor": 1, "engagement": 2, "threat": 3, "campaign": 4}
 """The first spawn-key word of each random stream of a run (:class:`RunSeeds`)."""
 
 
-def _id_words(name: str) -> tuple[int, int]:
+def id_words(name: str) -> tuple[int, int]:
     """Two 32-bit words of a stable hash of an id (BLAKE2b, 8 bytes): the id's spawn key."""
     d = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(d[:4], "little"), int.from_bytes(d[4:], "little")
@@ -290,7 +290,7 @@ class RunSeeds:
         return self._stream("threat", threat_id)
 
     def _stream(self, stream: str, name: str | None = None) -> np.random.SeedSequence:
-        key = (SEED_STREAMS[stream],) + (_id_words(name) if name is not None else ())
+        key = (SEED_STREAMS[stream],) + (id_words(name) if name is not None else ())
         return np.random.SeedSequence(self.seed, spawn_key=key)
 
 

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 __all__ = ["print_engagement", "print_run", "print_sensors", "print_threats", "print_tracking",
-           "progress_bar"]
+           "print_campaign", "progress_bar"]
 
 
 @contextmanager
@@ -111,3 +111,56 @@ def print_engagement(console: Console, threats: list[dict[str, Any]],
         wt.add_row(str(w["weapon_id"]), str(w["kind"]), str(w["shots"]), str(w["kills"]),
                    str(w["rounds_left"]))
     console.print(wt)
+
+
+def _fmt(v: Any, spec: str = "{:.3g}") -> str:
+    return "—" if v is None else spec.format(v)
+
+
+def print_campaign(campaign: Any, console: Console | None = None) -> None:
+    """The summary of a campaign (:class:`hdsim.campaign.runner.Campaign`): per grid point
+    P(no leaker) with its Wilson 95 % interval, then Pk and tracking figures per threat."""
+    console = console or Console()
+    grid, thr = campaign.summary["grid"].to_pylist(), campaign.summary["threats"].to_pylist()
+    sweeps = campaign.info.get("sweeps", [])
+    table = Table(title=f"Campaign {campaign.out_dir.name}: grid points", header_style="bold")
+    cols = ["point", *sweeps, "runs ok", "failed"]
+    if grid and "p_no_leaker" in grid[0]:
+        cols += ["P(no leaker)", "95 % interval", "mean leakers", "shots/kill"]
+    for c in cols:
+        table.add_column(c, justify="right")
+    for g in grid:
+        row = [str(g["grid_point"]), *(str(g[p]) for p in sweeps), str(g["runs_ok"]),
+               str(g["runs_failed"])]
+        if "p_no_leaker" in g:
+            lo, hi = _fmt(g["p_no_leaker_lo"], "{:.3f}"), _fmt(g["p_no_leaker_hi"], "{:.3f}")
+            row += [_fmt(g["p_no_leaker"], "{:.3f}"), f"[{lo}, {hi}]",
+                    _fmt(g["mean_leakers"], "{:.2f}"), _fmt(g["shots_per_kill"], "{:.2f}")]
+        table.add_row(*row)
+    console.print(table)
+    table = Table(title="Threats (median [5 %, 95 %] over runs)", header_style="bold")
+    has_pk = bool(thr) and "pk" in thr[0]
+    cols = ["point", "threat", "runs"] + (["Pk", "95 % interval"] if has_pk else []) + [
+        "first detection s", "first fire-control s", "custody", "RMSE pos m"]
+    for c in cols:
+        table.add_column(c, justify="left" if c == "threat" else "right")
+
+    def q(r: dict[str, Any], name: str, spec: str) -> str:
+        return (f"{_fmt(r[name + '_p50'], spec)} [{_fmt(r[name + '_p5'], spec)}, "
+                f"{_fmt(r[name + '_p95'], spec)}]")
+
+    for r in thr:
+        row = [str(r["grid_point"]), r["threat_id"], str(r["runs"])]
+        if has_pk:
+            row += [_fmt(r["pk"], "{:.3f}"),
+                    f"[{_fmt(r['pk_lo'], '{:.3f}')}, {_fmt(r['pk_hi'], '{:.3f}')}]"]
+        row += [q(r, "first_detection_s", "{:.0f}"), q(r, "first_fire_control_s", "{:.0f}"),
+                q(r, "custody", "{:.2f}"), q(r, "rmse_pos_m", "{:.0f}")]
+        table.add_row(*row)
+    console.print(table)
+    failed = campaign.sql("SELECT run_id, seed, error FROM runs WHERE status <> 'ok' "
+                          "ORDER BY run_id").to_pylist()
+    for f in failed[:20]:
+        console.print(f"[red]failed[/red] {f['run_id']} (seed {f['seed']}): {f['error']}")
+    if len(failed) > 20:
+        console.print(f"... and {len(failed) - 20} more failed draws (table runs)")

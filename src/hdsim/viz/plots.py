@@ -34,6 +34,7 @@ from hdsim.threats.trajectory import hermite
 from hdsim.tracking.history import TrackStatus
 
 __all__ = [
+    "campaign_sweep",
     "nees_timeline",
     "RunData",
     "load_run",
@@ -578,6 +579,48 @@ def nees_timeline(nr: Any, confidence: float = 0.95) -> Figure:
         ax.set_xlabel(_TIME_LABEL)
     fig.suptitle(f"Tracker NEES over {m} Monte Carlo runs of the sensors "
                  f"(95 % interval [{lo:.2f}, {hi:.2f}])")
+    return fig
+
+
+def campaign_sweep(summary: Mapping[str, pa.Table], path: str) -> Figure:
+    """A one-parameter sweep of a campaign: P(no leaker) and each threat's Pk against the swept
+    value, with their Wilson 95 % bands (without weapons: each threat's custody, median and
+    5-95 % band); ``summary`` from :mod:`hdsim.campaign.summary`."""
+    grid, thr = summary["grid"], summary["threats"]
+    x_of = dict(zip(grid["grid_point"].to_pylist(), grid[path].to_pylist(), strict=True))
+    fig = _new_figure(7.5, 4.2)
+    ax = fig.add_subplot(1, 1, 1)
+    gp = np.array(grid["grid_point"].to_pylist())
+    order = np.argsort([x_of[g] for g in gp])
+    xs = np.array([x_of[g] for g in gp], float)[order]
+    if "p_no_leaker" in grid.column_names:
+        p, lo, hi = (_num(grid, c)[order] for c in ("p_no_leaker", "p_no_leaker_lo",
+                                                     "p_no_leaker_hi"))
+        ax.fill_between(xs, lo, hi, color="k", alpha=0.15, lw=0)
+        ax.plot(xs, p, "k-o", lw=2, label="P(no leaker)", gid="p_no_leaker")
+    tids = _ordered_unique(_str(thr, "threat_id"))
+    for k, tid in enumerate(tids):
+        m = _str(thr, "threat_id") == tid
+        g = np.array(thr["grid_point"].to_pylist())[m]
+        o = np.argsort([x_of[int(v)] for v in g])
+        x = np.array([x_of[int(v)] for v in g], float)[o]
+        # with weapons: Pk and its Wilson band; without: custody, median and 5-95 % band
+        cols, name = ((("pk", "pk_lo", "pk_hi"), "Pk") if "pk" in thr.column_names else
+                      (("custody_p50", "custody_p5", "custody_p95"), "custody"))
+        pk, lo, hi = (_num(thr, c)[m][o] for c in cols)
+        if not np.isfinite(pk).any():
+            continue
+        color = f"C{k % 10}"
+        ax.fill_between(x, lo, hi, color=color, alpha=0.12, lw=0)
+        ax.plot(x, pk, "-s", color=color, ms=4, label=f"{name} {tid}", gid=f"{name}:{tid}")
+    runs = int(np.max(_num(grid, "runs_ok"))) if grid.num_rows else 0
+    ax.set_xlabel(path)
+    ax.set_ylabel("probability")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(f"Sweep of {path}: {runs} runs per point, 95 % bands")
+    ax.grid(alpha=0.3)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, loc="best")
     return fig
 
 

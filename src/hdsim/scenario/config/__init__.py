@@ -8,6 +8,7 @@ settings) are defined by the component and composed here, never copied.
 """
 
 from hdsim.config_base import ConfigModel, GeoPoint, located_error
+from hdsim.scenario.config.campaign import CampaignSection, VarySpec
 from hdsim.scenario.config.earth import EarthConfig
 from hdsim.scenario.config.geo import GroundSite, RadarSite
 from hdsim.scenario.config.scenario import DEFAULT_EPOCH, Scenario
@@ -48,11 +49,12 @@ from hdsim.scenario.config.weapons import (
 
 __all__ = [
     "DEFAULT_EPOCH", "MIN_ORBIT_ALTITUDE_M", "RADAR_PRESETS", "SPACE_LAYER_PRESETS",
-    "BallisticBurnout", "BallisticThreat", "BoostGlideThreat", "ConfigModel", "CoverageConfig",
+    "BallisticBurnout", "BallisticThreat", "BoostGlideThreat", "CampaignSection", "ConfigModel",
+    "CoverageConfig",
     "CoverageRegion", "CruiseConfig", "CruiseThreat", "DefendedAsset", "EarthConfig",
     "FireControlConfig", "GeoPoint", "GlideBurnout", "GlideConfig", "GroundSite",
     "InfraredConfig", "InterceptorConfig", "OrbitalElements", "RadarConfig", "RadarNoise",
     "RadarReference", "RadarSite", "RailgunConfig", "Scenario", "SensorsConfig",
     "SpaceLayerConfig", "ThreatConfig", "TrackingSection", "VehicleConfig", "WalkerConfig",
-    "WeaponConfig", "located_error",
+    "VarySpec", "WeaponConfig", "located_error",
 ]

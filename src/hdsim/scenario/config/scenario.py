@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator
 
 from hdsim.config_base import ConfigModel, located_error
+from hdsim.scenario.config.campaign import CampaignSection
 from hdsim.scenario.config.earth import EarthConfig
 from hdsim.scenario.config.sensors import CoverageConfig, SensorsConfig
 from hdsim.scenario.config.threats import ThreatConfig
@@ -83,6 +84,10 @@ class Scenario(ConfigModel):
     )
     defended_assets: tuple[DefendedAsset, ...] = Field(
         (), description="Assets to protect, ids unique. Default none."
+    )
+    campaign: CampaignSection | None = Field(
+        None, description="Monte Carlo draws and sweeps of this scenario (`hdsim campaign`); "
+        "`hdsim run` ignores it. Default none."
     )
 
     @field_validator("epoch")
