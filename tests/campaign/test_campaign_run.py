@@ -180,3 +180,15 @@ def test_campaign_file_and_cli_errors(tmp_path):
     res = CliRunner().invoke(app, ["campaign", str(tmp_path / "s.yaml"), "--out",
                                    str(tmp_path / "out")])
     assert res.exit_code == 2 and "campaign: missing" in res.output
+
+
+def test_the_example_campaign_is_valid():
+    from pathlib import Path
+
+    from hdsim.campaign.plan import plan_draws
+
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "campaigns" / "railgun_sweep.yaml"
+    inp = load_campaign(path)
+    draws = plan_draws(inp.section, inp.scenario_seed)
+    assert len(draws) == 3 * inp.section.runs
+    assert {d.values["weapons.railgun-1.muzzle_speed_mps"] for d in draws} == {1800, 2300, 2800}

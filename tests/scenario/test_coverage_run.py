@@ -1,4 +1,4 @@
-"""``hdsim coverage`` end to end: result folder contract (SCENARIO.md) and a closed-form check.
+"""``hdsim coverage`` end to end: result folder contract (docs/results.md) and a closed-form check.
 
 Oracle for the numbers: averaged over the whole sphere (area weights cos latitude), the mean
 number of satellites in view is ``N (1 - cos λ) / 2`` at every instant (each satellite covers

@@ -1,5 +1,5 @@
 """Every example scenario in scenarios/ runs end to end and its results obey the contract of
-SCENARIO.md (columns, the impact row on the ground) and physics made certain by construction
+docs/results.md (columns, the impact row on the ground) and physics made certain by construction
 (aimed and guided threats hit their targets)."""
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Scenario schema: the SCENARIO.md example, documented defaults, frozen/forbid, cross-field rules.
+"""Scenario schema: the reference example, documented defaults, frozen/forbid, cross-field rules.
 
-Oracles: the example YAML of SCENARIO.md (the public contract; copied below), the documented
-defaults, ``hdsim.earth.EarthModel`` for the Earth switches, and modular arithmetic for the
-longitude wrap (hypothesis).
+Oracles: the example YAML of the scenario reference (the public contract; copied below), the
+documented defaults, ``hdsim.earth.EarthModel`` for the Earth switches, and modular arithmetic
+for the longitude wrap (hypothesis).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from hdsim.space import SAMPLE_TLE_PATH
 
 _SAMPLE_TLE = open(SAMPLE_TLE_PATH).read()
 
-# SCENARIO.md, "Scenario YAML" (the threats are in THREATS_YAML, validated only once the threat
-# schema exists).
+# The scenario reference, "Scenario YAML" (the threats are in THREATS_YAML, validated only
+# once the threat schema exists).
 EXAMPLE_YAML = """
 name: hgv-demo
 epoch: "2027-03-01T00:00:00Z"
@@ -211,7 +211,7 @@ def test_earth_model_switches_match_hdsim_earth():
     textbook = earth_model(EarthConfig(shape="sphere", rotation=False, j2=False,
                                        atmosphere=False))
     assert textbook == EarthModel.textbook()
-    assert textbook.ellipsoid.a_m == 6_371_000.0 and textbook.omega_radps == 0.0  # SCENARIO.md
+    assert textbook.ellipsoid.a_m == 6_371_000.0 and textbook.omega_radps == 0.0  # docs/scenario.md
 
 
 @given(st.floats(min_value=-180.0, max_value=360.0, exclude_max=True))
