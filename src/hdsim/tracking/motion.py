@@ -412,7 +412,8 @@ class HypersonicEcef:
     tests against an independent integration in the inertial frame) and ``a_ng`` is the
     non-gravitational specific force (drag + lift, m/s²) modelled as a first-order Gauss-Markov
     process (``τ = inf``: random walk, i.e. white jerk). ``f`` integrates with classical RK4 in
-    ``ceil(max|dt|/max_step_s)`` substeps (common to the batch);
+    ``ceil(|dt|/max_step_s)`` substeps, each state its own (so that a track's prediction does not
+    depend on the other tracks predicted with it);
     ``jacobian`` integrates the variational equations ``Φ̇ = A(x) Φ`` with the same RK4 stages,
     which is the exact derivative of the discrete RK4 map. The gravity gradient in ``A`` is the
     central difference of ``gravity_ecef`` with a 1 m step (relative error ~1e-9).
@@ -468,11 +469,16 @@ class HypersonicEcef:
     def _integrate(self, x: ArrayLike, dt: ArrayLike, with_stm: bool):
         x = np.asarray(x, dtype=np.float64)
         t = _dt(dt)
-        nsub = max(1, int(np.ceil(np.max(np.abs(t), initial=0.0) / self.max_step_s)))
+        # each state's own number of sub-steps (not the batch's largest): a track's prediction
+        # must not depend on which other tracks are predicted with it
+        nsub = np.maximum(1, np.ceil(np.abs(t) / self.max_step_s)).astype(np.int64)
+        nsub = np.broadcast_to(nsub, x.shape[:-1])
         h = (t / nsub)[..., None] + np.zeros(x.shape[:-1] + (1,))
         hm = h[..., None]
         phi = np.broadcast_to(np.eye(9), x.shape[:-1] + (9, 9)).copy() if with_stm else None
-        for _ in range(nsub):
+        for k in range(int(np.max(nsub, initial=1))):
+            go = (k < nsub)[..., None]      # states still sub-stepping
+            x_in, phi_in = x, phi
             k1 = self._rhs(x)
             x2 = x + 0.5 * h * k1
             k2 = self._rhs(x2)
@@ -488,8 +494,9 @@ class HypersonicEcef:
                 m2 = A2 @ (phi + 0.5 * hm * m1)
                 m3 = A3 @ (phi + 0.5 * hm * m2)
                 m4 = A4 @ (phi + hm * m3)
-                phi = phi + hm / 6.0 * (m1 + 2 * m2 + 2 * m3 + m4)
-            x = x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+                phi = np.where(go[..., None], phi + hm / 6.0 * (m1 + 2 * m2 + 2 * m3 + m4),
+                               phi_in)
+            x = np.where(go, x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4), x_in)
         return x, phi
 
     def _key(self, x: NDArray[np.float64], dt: ArrayLike) -> tuple:

@@ -156,6 +156,10 @@ class Tracker:
             "hist": np.zeros(0, np.uint8), "nhist": np.zeros(0, np.int16),
             "hits": np.zeros(0, np.int64), "t_hit": np.zeros(0), "los": np.zeros(0, np.int64),
             "seen": np.zeros((0, 1), bool),
+            # each track's prediction to the current scan time, reused by the other sensors'
+            # scans at that time (NaN: none; cleared when the track is updated)
+            "pt": np.zeros(0), "px": np.zeros((0, m, d)), "pP": np.zeros((0, m, d, d)),
+            "pmu": np.zeros((0, m)),
         }
         self.seeds = {"pos": np.zeros((0, 3)), "cov": np.zeros((0, 3, 3)), "t": np.zeros(0),
                       "rows": np.zeros((0, _SEED_W), np.int64),
@@ -281,9 +285,26 @@ class Tracker:
         return used, blocked
 
     def _predict(self, idx: NDArray, t: float) -> _Prediction:
-        """Tracks ``idx`` predicted to ``t`` (s): per model and combined."""
+        """Tracks ``idx`` predicted to ``t`` (s): per model and combined.
+
+        Many scans share a time (the satellites of a layer report on one frame clock): a
+        track's prediction to ``t`` is computed once and reused by the later scans at ``t``
+        until the track is updated (the same numbers: the prediction depends only on the
+        track's own state)."""
         tr = self.tr
-        xp, Pp, mup = self.bank.predict(tr["x"][idx], tr["P"][idx], tr["mu"][idx], t - tr["t"][idx])
+        # updated at t already (by another sensor's scan at t): its state is the prediction
+        now = tr["t"][idx] == t
+        if now.any():
+            ti = idx[now]
+            tr["pt"][ti], tr["px"][ti], tr["pP"][ti], tr["pmu"][ti] = \
+                t, tr["x"][ti], tr["P"][ti], tr["mu"][ti]
+        fresh = tr["pt"][idx] != t
+        if fresh.any():
+            ti = idx[fresh]
+            xp, Pp, mup = self.bank.predict(tr["x"][ti], tr["P"][ti], tr["mu"][ti],
+                                            t - tr["t"][ti])
+            tr["pt"][ti], tr["px"][ti], tr["pP"][ti], tr["pmu"][ti] = t, xp, Pp, mup
+        xp, Pp, mup = tr["px"][idx], tr["pP"][idx], tr["pmu"][idx]
         xc, Pc = self.bank.combine(xp, Pp, mup)
         return _Prediction(xp, Pp, mup, xc, Pc)
 
@@ -341,6 +362,7 @@ class Tracker:
         ti = idx[upd.tracks]
         tr["x"][ti], tr["P"][ti], tr["mu"][ti] = upd.x, upd.P, upd.mu
         tr["t"][ti] = sc.t
+        tr["pt"][ti] = np.nan
         self._assoc.append((tr["id"][ti], sc.rows[upd.dets]))
 
     def _count_hits(self, sc: _Scan, idx: NDArray, hit: NDArray) -> None:
@@ -508,7 +530,8 @@ class Tracker:
                "hist": np.full(n, (1 << n_hits) - 1, np.uint8),
                "nhist": np.full(n, n_hits, np.int16), "hits": np.full(n, n_hits, np.int64),
                "t_hit": np.broadcast_to(t, (n,)).astype(float),
-               "los": np.full(n, los, np.int64), "seen": seen}
+               "los": np.full(n, los, np.int64), "seen": seen, "pt": np.full(n, np.nan),
+               "px": np.zeros_like(x), "pP": np.zeros_like(P), "pmu": np.zeros_like(mu)}
         start = self.tr["id"].size
         self.tr = {key: np.concatenate([self.tr[key], add[key]]) for key in self.tr}
         self._record(np.arange(start, start + n))
