@@ -152,10 +152,24 @@ def imm_update(x: ArrayLike, P: ArrayLike, mu: ArrayLike, z: ArrayLike, R: Array
     x = np.asarray(x, dtype=np.float64)
     P = np.asarray(P, dtype=np.float64)
     mu = np.asarray(mu, dtype=np.float64)
-    outs = [upd(x[:, j], P[:, j], z, R) for j, upd in enumerate(updaters)]
-    xs = np.stack([o[0] for o in outs], axis=1)
-    Ps = np.stack([o[1] for o in outs], axis=1)
-    ll = np.stack([o[2].log_likelihood for o in outs], axis=1)  # (n, m)
+    n, m = mu.shape
+    if all(u is updaters[0] for u in updaters):
+        # one measurement model for every model (the tracker's case): one stacked call over
+        # the (track, model) pairs instead of m calls
+        z = np.asarray(z, dtype=np.float64)
+        R = np.asarray(R, dtype=np.float64)
+        Rm = np.repeat(R, m, axis=0) if R.ndim == 3 else R
+        xf, Pf, inf = updaters[0](x.reshape(n * m, *x.shape[2:]), P.reshape(n * m, *P.shape[2:]),
+                                  np.repeat(z, m, axis=0), Rm)
+        xs, Ps = xf.reshape(x.shape), Pf.reshape(P.shape)
+        per = [np.asarray(v).reshape(n, m, *np.shape(v)[1:]) for v in inf]
+        outs = [(None, None, type(inf)(*(v[:, j] for v in per))) for j in range(m)]
+        ll = per[inf._fields.index("log_likelihood")]  # (n, m)
+    else:
+        outs = [upd(x[:, j], P[:, j], z, R) for j, upd in enumerate(updaters)]
+        xs = np.stack([o[0] for o in outs], axis=1)
+        Ps = np.stack([o[1] for o in outs], axis=1)
+        ll = np.stack([o[2].log_likelihood for o in outs], axis=1)  # (n, m)
     with np.errstate(divide="ignore"):
         logw = np.log(mu) + ll
     total = logsumexp(logw, axis=-1)
