@@ -192,3 +192,18 @@ def test_the_example_campaign_is_valid():
     draws = plan_draws(inp.section, inp.scenario_seed)
     assert len(draws) == 3 * inp.section.runs
     assert {d.values["weapons.railgun-1.muzzle_speed_mps"] for d in draws} == {1800, 2300, 2800}
+
+
+@pytest.mark.slow
+def test_nees_runs_on_the_campaign_executor_give_the_same_numbers():
+    import numpy as np
+
+    from hdsim.campaign.nees import nees_runs
+
+    sc = hdsim.load_scenario({k: v for k, v in SCENARIO.items()
+                              if k not in ("campaign", "weapons", "defended_assets")})
+    one = nees_runs(sc, runs=3, jobs=1)
+    two = nees_runs(sc, runs=3, jobs=2)
+    np.testing.assert_array_equal(one.mean_nees, two.mean_nees)
+    np.testing.assert_array_equal(one.nees_t, two.nees_t)
+    assert np.isfinite(one.mean_nees).all()

@@ -19,12 +19,12 @@ This is what ``hdsim nees SCENARIO --runs M`` runs and writes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
+from hdsim.campaign.executor import run_tasks
 from hdsim.metrics.consistency import ConsistencyTest, chi2_interval, run_average_nees
 from hdsim.metrics.labels import track_truth_labels
 from hdsim.metrics.scoring import track_errors
@@ -146,7 +146,7 @@ def nees_runs(scenario: Scenario, runs: int = 10, jobs: int = 1,
     Args:
         scenario: a scenario with threats and sensors.
         runs: number of runs ``M`` (ignored when ``seeds`` is given).
-        jobs: worker processes (1: in this process).
+        jobs: worker processes (1: in this process; more: a local Dask cluster, as campaigns).
         progress: called with the fraction of runs done.
         seeds: explicit seeds (default :func:`run_seeds`).
     """
@@ -158,20 +158,19 @@ def nees_runs(scenario: Scenario, runs: int = 10, jobs: int = 1,
     trajs = fly_scenario_threats(scenario)
     t0 = float(np.floor(min(tr.t_start for tr in trajs)))
     n_bins = int(np.ceil(max(tr.t_end for tr in trajs) - t0)) + 1
-    results = []
-    if jobs == 1:
-        for i, s in enumerate(seed_arr):
-            results.append(_one_run(scenario, trajs, int(s), t0, n_bins))
-            if progress:
-                progress((i + 1) / seed_arr.size)
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_one_run, scenario, trajs, int(s), t0, n_bins)
-                       for s in seed_arr]
-            for i, f in enumerate(futures):
-                results.append(f.result())
-                if progress:
-                    progress((i + 1) / seed_arr.size)
+    results: list = [None] * seed_arr.size
+    done = 0
+
+    def _keep(i: int, res) -> None:
+        nonlocal done
+        results[i] = res
+        done += 1
+        if progress:
+            progress(done / seed_arr.size)
+
+    # the campaigns' execution path: in this process for one job, else a local Dask cluster
+    run_tasks(_one_run, [(int(s), t0, n_bins) for s in seed_arr], _keep,
+              workers=0 if jobs == 1 else jobs, shared=(scenario, trajs))
     mean, rmse, count, bin_sum, bin_n = (np.stack(x) for x in zip(*results, strict=True))
     # each run's mean NEES in each second, then the average over the runs with a row there
     per_run_t = np.divide(bin_sum, bin_n, out=np.zeros_like(bin_sum), where=bin_n > 0)

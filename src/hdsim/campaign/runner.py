@@ -39,6 +39,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from hdsim.campaign.executor import run_tasks
 from hdsim.campaign.plan import Draw, check_vary, draw_scenario, plan_draws
 from hdsim.campaign.summary import arrow_of, summarize
 from hdsim.results import SUCCESS_MARKER, read_summary, to_jsonable, write_run
@@ -367,19 +368,28 @@ def open_campaign(out_dir: str | Path) -> Campaign:
     sweeps = sorted(p for p, v in section.vary.items() if v.kind == "list")
     summary = build_catalog(out, vary, sweeps)
     info = {"n_draws": record["n_draws"], "vary": vary, "sweeps": sweeps}
-    _write_summary_files(out, summary, info)
+    con = duckdb.connect(str(out / CATALOG_FILE), read_only=True)
+    try:
+        outcomes = arrow_of(con, "SELECT * FROM threat_outcomes")
+    finally:
+        con.close()
+    _write_summary_files(out, summary, info, outcomes)
     return Campaign(out, summary, info)
 
 
-def _write_summary_files(out: Path, summary: dict[str, pa.Table], info: dict[str, Any]) -> None:
+def _write_summary_files(out: Path, summary: dict[str, pa.Table], info: dict[str, Any],
+                         outcomes: pa.Table) -> None:
     doc = {"n_draws": info["n_draws"], "vary": info["vary"], "sweeps": info["sweeps"],
            **{k: t.to_pylist() for k, t in summary.items()}}
     _atomic_bytes(out / "summary.json",
                   (json.dumps(to_jsonable(doc), indent=2, allow_nan=False) + "\n").encode())
-    if len(info["sweeps"]) == 1 and summary["grid"].num_rows > 1:
-        from hdsim.viz.plots import campaign_sweep, png_bytes
+    from hdsim.viz.plots import campaign_distributions, campaign_sweep, png_bytes
 
+    if len(info["sweeps"]) == 1 and summary["grid"].num_rows > 1:
         _atomic_bytes(out / "sweep.png", png_bytes(campaign_sweep(summary, info["sweeps"][0])))
+    fig = campaign_distributions(outcomes)
+    if fig is not None:
+        _atomic_bytes(out / "distributions.png", png_bytes(fig))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -445,41 +455,7 @@ def run_campaign(
 
     if pending:
         k = workers if workers is not None else (inp.section.workers or os.cpu_count() or 1)
-        batches = _batches(pending, inp.section.batch)
-        if k == 0 and scheduler is None and client is None:
-            for b in batches:
-                _store(run_draws(inp.data, b, inp.source, base))
-        else:
-            _run_on_dask(batches, inp, base, k, scheduler, _store, client)
+        run_tasks(run_draws, [(b, inp.source, base) for b in _batches(pending, inp.section.batch)],
+                  lambda _i, results: _store(results), workers=k, scheduler=scheduler,
+                  client=client, shared=(inp.data,))
     return open_campaign(out_dir)
-
-
-def _run_on_dask(batches, inp: CampaignInput, base: str | None, workers: int,
-                 scheduler: str | None, store: Callable, client: Any = None) -> None:
-    import logging
-
-    from distributed import Client, LocalCluster, as_completed
-
-    own = client is None
-    cluster = None
-    if client is not None:
-        pass
-    elif scheduler is not None:
-        client = Client(scheduler)
-    else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.ERROR)
-        client = Client(cluster)
-    try:
-        data = client.scatter(inp.data, broadcast=True)
-        futures = [client.submit(run_draws, data, b, inp.source, base, pure=False,
-                                 key=f"hdsim-draws-{b[0].run_id}-{len(b)}")
-                   for b in batches]
-        for fut in as_completed(futures):
-            store(fut.result())
-            fut.release()
-    finally:
-        if own:
-            client.close()
-        if cluster is not None:
-            cluster.close()

@@ -8,7 +8,9 @@ DuckDB and returns Arrow tables, one row per grid point (and threat, weapon or l
 * ``threats``: per threat Pk (killed / runs) with its Wilson interval, and the 5th, 50th and
   95th percentiles of first detection, first fire-control track, custody and position RMSE;
 * ``leakers``: the distribution of the number of leakers per run;
-* ``weapons``: rounds used per run (mean) and kills per weapon.
+* ``weapons``: rounds used per run (mean) and kills per weapon;
+* ``classes``: Pk per threat class (``type``) with its Wilson interval;
+* ``stages``: each stage's wall time summed over the draws.
 
 Wilson score interval (Wilson 1927; Newcombe 1998, method 3), ``z = 1.95996``:
 ``(p̂ + z²/2n ± z sqrt(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)``.
@@ -24,6 +26,9 @@ import pyarrow as pa
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["Z95", "arrow_of", "summarize", "wilson_interval"]
+
+STAGE_COLUMNS = ("threats_s", "sensors_s", "tracking_s", "engagement_s")
+"""The ``runs`` columns holding each draw's stage wall times, s."""
 
 Z95 = 1.959963984540054
 """The two-sided 95 % point of the standard normal."""
@@ -112,6 +117,20 @@ def summarize(con: duckdb.DuckDBPyConnection, sweep_paths: Sequence[str] = ()
     if not has_eng:
         threats = threats.drop_columns(["kills", "mean_shots", "pk", "pk_lo", "pk_hi"])
     out = {"grid": grid, "threats": threats}
+    if has_eng:
+        classes = arrow_of(con, """
+            SELECT t.grid_point, t.type, count(*) AS runs,
+                   count(*) FILTER (WHERE t.outcome = 'killed') AS kills
+            FROM threat_outcomes t JOIN runs r USING (run_id) WHERE r.status = 'ok'
+            GROUP BY t.grid_point, t.type ORDER BY t.grid_point, t.type""")
+        out["classes"] = _with_interval(classes, "kills", "runs", "pk")
+    stage_cols = [c for c in con.sql("SELECT * FROM runs LIMIT 0").columns
+                  if c in STAGE_COLUMNS]
+    if stage_cols:
+        sums = ", ".join(f'sum("{c}") AS "{c}"' for c in stage_cols)
+        out["stages"] = arrow_of(con, f"""
+            SELECT grid_point, count(*) AS runs, sum(wall_s) AS wall_s, {sums}
+            FROM runs WHERE status = 'ok' GROUP BY grid_point ORDER BY grid_point""")
     if has_eng:
         leak = arrow_of(con, """
             WITH per_run AS (

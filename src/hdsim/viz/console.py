@@ -158,6 +158,22 @@ def print_campaign(campaign: Any, console: Console | None = None) -> None:
                 q(r, "custody", "{:.2f}"), q(r, "rmse_pos_m", "{:.0f}")]
         table.add_row(*row)
     console.print(table)
+    classes = campaign.summary.get("classes")
+    if classes is not None and classes.num_rows:
+        table = Table(title="Pk per threat class", header_style="bold")
+        for c in ("point", "class", "threat-runs", "Pk", "95 % interval"):
+            table.add_column(c, justify="left" if c == "class" else "right")
+        for r in classes.to_pylist():
+            table.add_row(str(r["grid_point"]), r["type"], str(r["runs"]), _fmt(r["pk"], "{:.3f}"),
+                          f"[{_fmt(r['pk_lo'], '{:.3f}')}, {_fmt(r['pk_hi'], '{:.3f}')}]")
+        console.print(table)
+    stages = campaign.summary.get("stages")
+    if stages is not None and stages.num_rows:
+        tot = {c: sum(v or 0.0 for v in stages[c].to_pylist()) for c in stages.column_names
+               if c.endswith("_s")}
+        parts = ", ".join(f"{k[:-2]} {v:,.1f} s" for k, v in tot.items() if k != "wall_s")
+        console.print(f"Time summed over {sum(stages['runs'].to_pylist())} draws: "
+                      f"{tot.get('wall_s', 0.0):,.1f} s ({parts})")
     failed = campaign.sql("SELECT run_id, seed, error FROM runs WHERE status <> 'ok' "
                           "ORDER BY run_id").to_pylist()
     for f in failed[:20]:

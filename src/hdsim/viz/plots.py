@@ -34,6 +34,7 @@ from hdsim.threats.trajectory import hermite
 from hdsim.tracking.history import TrackStatus
 
 __all__ = [
+    "campaign_distributions",
     "campaign_sweep",
     "nees_timeline",
     "RunData",
@@ -621,6 +622,41 @@ def campaign_sweep(summary: Mapping[str, pa.Table], path: str) -> Figure:
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="best")
+    return fig
+
+
+def campaign_distributions(outcomes: pa.Table) -> Figure | None:
+    """Histograms over a campaign's draws, per threat: first detection, first fire-control
+    track (s), custody (fraction of the flight) and position RMSE (m); ``outcomes`` is the
+    catalog's ``threat_outcomes`` table. None when it has no rows."""
+    if outcomes.num_rows == 0:
+        return None
+    panels = (("first_detection_s", "first detection, s"),
+              ("first_fire_control_s", "first fire-control track, s"),
+              ("custody", "custody (fraction of flight)"), ("rmse_pos_m", "position RMSE, m"))
+    fig = _new_figure(10.0, 6.5)
+    tids = _ordered_unique(_str(outcomes, "threat_id"))
+    ids = _str(outcomes, "threat_id")
+    for k, (col, label) in enumerate(panels):
+        ax = fig.add_subplot(2, 2, k + 1)
+        vals = _num(outcomes, col)
+        finite = vals[np.isfinite(vals)]
+        if finite.size == 0:
+            _no_data(ax, f"no {label}")
+            continue
+        lo, hi = float(finite.min()), float(finite.max())
+        bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 21)
+        for j, tid in enumerate(tids):
+            v = vals[(ids == tid) & np.isfinite(vals)]
+            if v.size:
+                ax.hist(v, bins=bins, histtype="step", lw=1.5, color=f"C{j % 10}",
+                        label=f"{tid} (n={v.size})", gid=f"{col}:{tid}")
+        ax.set_xlabel(label)
+        ax.set_ylabel("draws")
+        ax.grid(alpha=0.3)
+        if k == 0:
+            ax.legend(fontsize=7)
+    fig.suptitle("Distributions over the campaign's draws")
     return fig
 
 
