@@ -251,3 +251,34 @@ def test_nees_writes_tables_plot_and_verdicts(tmp_path, monkeypatch):
     assert pq.read_table(out / "nees.parquet").num_rows == 20
     assert pq.read_table(out / "nees_series.parquet").num_rows == 10
     assert (out / "nees.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_version_option_and_command_agree():
+    from importlib.metadata import version
+
+    for args in (("--version",), ("-V",), ("version",)):
+        result = invoke(*args)
+        assert result.exit_code == 0 and result.stdout.strip() == f"hdsim {version('hdsim')}"
+
+
+def test_run_prints_a_headline_first_and_nothing_blank_before_it(tmp_path):
+    from hdsim.viz.console import headline
+
+    result = invoke("run", scenario_file(tmp_path, with_threats({})), "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first == ("cli-demo: 0 of 1 threat killed, 1 leaked (0 inside defended assets), "
+                     "0 rounds fired")
+    assert any(line.startswith("  bm-1: first detection ") for line in
+               result.stdout.splitlines()[1:5])
+    summary = {"scenario": "s", "threats": [{"threat_id": "a", "impacted": True,
+                                             "first_detection_s": 12.0,
+                                             "first_fire_control_s": None, "outcome": "killed"}],
+               "tracking": {}, "engagement": {"kills": 1, "leakers": 0, "leakers_in_assets": 0,
+                                              "shots": 2},
+               "weapons": [{"weapon_id": "rg", "kind": "railgun", "shots": 2, "kills": 1,
+                            "rounds_left": 38}]}
+    assert headline(summary) == [
+        "s: 1 of 1 threat killed, 0 leaked (0 inside defended assets), 2 rounds fired",
+        "  rg (railgun): 2 fired, 1 killed, 38 left",
+        "  a: first detection t = 12 s, first fire-control track never, killed"]

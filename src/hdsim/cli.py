@@ -44,6 +44,31 @@ OutOpt = Annotated[
 ]
 
 
+def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("hdsim")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return "unknown"
+
+
+def _version_option(value: bool) -> None:
+    if value:
+        _out_console().print(Text(f"hdsim {_installed_version()}"))
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version_flag: Annotated[bool, typer.Option(
+        "--version", "-V", help="Print the installed version and exit.", is_eager=True,
+        callback=_version_option)] = False,
+) -> None:
+    """Simulate a layered defense against hypersonic threats."""
+
+
 def _err_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -311,15 +336,8 @@ def report(
 
 @app.command()
 def version() -> None:
-    """Print the installed hdsim version."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as dist_version
-
-    try:
-        v = dist_version("hdsim")
-    except PackageNotFoundError:  # running from a source tree without installing
-        v = "unknown"
-    _out_console().print(Text(f"hdsim {v}"))
+    """Print the installed hdsim version (also `hdsim --version`)."""
+    _out_console().print(Text(f"hdsim {_installed_version()}"))
 
 
 __all__ = ["app"]

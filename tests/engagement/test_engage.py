@@ -275,3 +275,12 @@ def test_same_seed_same_result_bit_for_bit():
                 np.testing.assert_array_equal(a, b, err_msg=k)
     np.testing.assert_array_equal(results[0].kill_t_s, results[1].kill_t_s)
     assert len(results[0].engagements["shot_id"]) >= 2
+
+
+def test_progress_follows_the_decision_times():
+    truth = TrajectorySet([straight_threat("T1")])
+    seen: list[float] = []
+    simulate_engagements(ideal_tracks(truth), truth, [sam()],
+                         FireControlConfig(motion_model="ncv", flyout_dt_s=0.05, cadence_s=1.0),
+                         EARTH, np.random.default_rng(1), progress=seen.append)
+    assert seen[0] == 0.0 and seen == sorted(seen) and max(seen) < 1.0 and len(seen) > 10

@@ -399,3 +399,13 @@ def test_tracker_output_carries_no_truth(radar_run):
     labels = track_truth_labels(raw, det.truth_idx)
     ids = [f"threat-{i}" for i in range(20)]
     assert raw.to_arrow(ids, labels).equals(labelled(raw, det.truth_idx).to_arrow(ids))
+
+
+
+def test_run_reports_progress_over_the_scans():
+    """The run loop's progress bar moves during tracking: fractions from 0, rising, below 1."""
+    det, *_ = radar_scenario(np.random.default_rng(4), n_targets=5, n_scans=300)
+    seen: list[float] = []
+    Tracker(TrackerConfig()).run(det, progress=seen.append)
+    assert seen[0] == 0.0 and seen == sorted(seen) and all(f < 1.0 for f in seen)
+    assert len(seen) > 100

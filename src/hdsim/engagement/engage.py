@@ -46,7 +46,7 @@ result bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -306,6 +306,7 @@ def simulate_engagements(
     rng: np.random.Generator,
     defended_assets: Sequence[DefendedAsset] = (),
     tables: Sequence[FlyoutTable] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> EngagementResult:
     """Run fire control on ``tracks`` and fly the shots against ``truth`` (see module doc).
 
@@ -319,6 +320,7 @@ def simulate_engagements(
         rng: the scenario's generator (kill draws).
         defended_assets: defended assets (priority and leaker scoring).
         tables: fly-out tables per weapon (default: :func:`flyout_table`, cached).
+        progress: called with the fraction of decision times done.
     """
     tr = tracks
     weapons = list(weapons)
@@ -342,7 +344,10 @@ def simulate_engagements(
         n_dec = int(np.floor((t_b - t_a) / config.cadence_s + 1e-9)) + 1
     else:
         t_a, n_dec = 0.0, 0
+    every = max(1, n_dec // 200)
     for k in range(max(n_dec, 0)):
+        if progress is not None and k % every == 0:
+            progress(0.9 * k / n_dec)   # the last shots are flown after the loop
         t_d = t_a + k * config.cadence_s
         # fly pending shots whose assessment is near, and resolve the kills
         if len(shots) > shots.flown:

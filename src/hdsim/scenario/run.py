@@ -286,8 +286,8 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
         summary["n_detections"] = len(det)
         summary["n_false_alarms"] = int(np.sum(det.truth_idx < 0))
         if len(trajs):
-            with _stage("tracking", timings, progress, "Tracking"):
-                history = Tracker(comp.tracking).run(det)
+            with _stage("tracking", timings, progress, "Tracking") as cb:
+                history = Tracker(comp.tracking).run(det, progress=cb)
             tracked = score_tracks(comp.tracking, history, det, trajs, truth)
             labels = tracked.labels
             tables["tracks"] = tracked.tracks
@@ -300,8 +300,8 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
                 "mean_ospa_m": float(np.nanmean(ospa)) if ospa.size else None,
             }
     if comp.weapons and len(trajs):
-        with _stage("engagement", timings, progress, "Engaging"):
-            engaged = run_engagement(comp, history, labels, trajs)
+        with _stage("engagement", timings, progress, "Engaging") as cb:
+            engaged = run_engagement(comp, history, labels, trajs, progress=cb)
         tables["engagements"] = engaged.engagements
         killed = np.isfinite(engaged.kill_t_s)
         if killed.any():

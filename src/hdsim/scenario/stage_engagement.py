@@ -12,6 +12,7 @@ stops seeing the killed threat's tracks at kill time + the assessment delay.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,8 @@ def _rows(table: dict[str, np.ndarray]) -> list[dict[str, Any]]:
 
 
 def run_engagement(comp: Components, history: TrackHistory | None,
-                   labels: np.ndarray | None, trajs: TrajectorySet) -> EngagementOutput:
+                   labels: np.ndarray | None, trajs: TrajectorySet,
+                   progress: Callable[[float], None] | None = None) -> EngagementOutput:
     """Fire control, shots and outcomes for the run's weapons.
 
     ``labels``: threat index of each history row (scoring only; names the threat a shot was
@@ -63,7 +65,7 @@ def run_engagement(comp: Components, history: TrackHistory | None,
                                           history.cov, history.status, labels)
     res = simulate_engagements(tracks, trajs, comp.weapons, comp.fire_control, comp.earth,
                                np.random.default_rng(comp.seeds.engagement()),
-                               defended_assets=comp.defended_assets)
+                               defended_assets=comp.defended_assets, progress=progress)
     eng = {k: (pa.array(list(v), pa.string()) if np.asarray(v).dtype == object else v)
            for k, v in res.engagements.items()}
     return EngagementOutput(engagements=pa.table(eng), threats=_rows(res.threats),

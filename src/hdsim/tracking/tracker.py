@@ -50,6 +50,7 @@ Settings: :class:`~hdsim.tracking.config.TrackerConfig`; filter bank (single mod
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -170,16 +171,26 @@ class Tracker:
         self._ir_pool: list[tuple[_Scan, NDArray]] = []
         self._radar_geom: dict[int, tuple[NDArray, NDArray]] = {}
         self._last_merge = -math.inf
+        self._progress: Callable[[float], None] | None = None
+        self._prog_span = (0.0, 0.0)
         # reorder buffer (never holds truth)
         self._buf: list[dict[str, NDArray]] = []
         self._n_rows = 0
         self._t_max = -math.inf
 
     # ------------------------------------------------------------------ public driver
-    def run(self, detections: Detections) -> TrackHistory:
-        """Track all reports (any order) and return the history."""
-        self.process(detections)
-        return self.finish()
+    def run(self, detections: Detections,
+            progress: Callable[[float], None] | None = None) -> TrackHistory:
+        """Track all reports (any order) and return the history; ``progress`` is called with
+        the fraction of the reports' time span processed (a few hundred times at most)."""
+        self._progress = progress
+        if len(detections):
+            self._prog_span = (float(np.min(detections.t_s)), float(np.max(detections.t_s)))
+        try:
+            self.process(detections)
+            return self.finish()
+        finally:
+            self._progress = None
 
     def process(self, detections: Detections) -> None:
         """Add reports (any order); process every scan older than ``newest - reorder_lag_s``."""
@@ -227,7 +238,11 @@ class Tracker:
         new = np.r_[True, (np.diff(b["t"]) != 0) | (np.diff(b["sensor"]) != 0)]
         starts = np.flatnonzero(new)
         ends = np.r_[starts[1:], b["t"].size]
-        for s, e in zip(starts, ends, strict=True):
+        every = max(1, starts.size // 200)
+        t_lo, t_hi = self._prog_span
+        for j, (s, e) in enumerate(zip(starts, ends, strict=True)):
+            if self._progress is not None and j % every == 0 and t_hi > t_lo:
+                self._progress(min(max((float(b["t"][s]) - t_lo) / (t_hi - t_lo), 0.0), 0.999))
             sc = _Scan(float(b["t"][s]), int(b["sensor"][s]), int(b["stype"][s]), b["row"][s:e],
                        b["z"][s:e], b["sigma"][s:e], b["pos"][s])
             self._scan(sc)

@@ -11,26 +11,66 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 __all__ = ["print_engagement", "print_run", "print_sensors", "print_threats", "print_tracking",
-           "print_campaign", "progress_bar"]
+           "print_campaign", "headline", "progress_bar"]
 
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[float], None]]:
-    """A rich progress bar for one stage; yields a callback taking the fraction done."""
+    """A rich progress bar for one stage, on stderr (so piped output stays clean; nothing is
+    drawn when stderr is not a terminal); yields a callback taking the fraction done."""
+    err = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                  transient=True) as bar:
+                  TextColumn("ETA"), TimeRemainingColumn(), transient=True, console=err,
+                  disable=not err.is_terminal) as bar:
         task = bar.add_task(label, total=1.0)
         yield lambda frac: bar.update(task, completed=frac)
+
+
+def headline(summary: dict[str, Any]) -> list[str]:
+    """The run's outcome in a few lines: kills, leakers (inside defended assets), rounds per
+    weapon, and per threat the first detection and first fire-control-quality track."""
+    rows = summary.get("threats", [])
+    n = len(rows)
+    lines = []
+    eng = summary.get("engagement")
+    if eng is not None:
+        lines.append(f"{summary.get('scenario')}: {eng['kills']} of {n} threat"
+                     f"{'' if n == 1 else 's'} killed, {eng['leakers']} leaked "
+                     f"({eng.get('leakers_in_assets', 0)} inside defended assets), "
+                     f"{eng['shots']} round{'' if eng['shots'] == 1 else 's'} fired")
+        for w in summary.get("weapons", []):
+            lines.append(f"  {w['weapon_id']} ({w['kind']}): {w['shots']} fired, "
+                         f"{w['kills']} killed, {w['rounds_left']} left")
+    else:
+        impacted = sum(1 for r in rows if r.get("impacted"))
+        lines.append(f"{summary.get('scenario')}: {n} threat{'' if n == 1 else 's'} flown, "
+                     f"{impacted} reached the ground (no weapons)")
+    if "tracking" in summary:
+        for r in rows:
+            fd, ff = r.get("first_detection_s"), r.get("first_fire_control_s")
+            lines.append(f"  {r['threat_id']}: first detection "
+                         f"{'never' if fd is None else f't = {fd:.0f} s'}, first fire-control "
+                         f"track {'never' if ff is None else f't = {ff:.0f} s'}"
+                         + (f", {r['outcome']}" if r.get("outcome") else ""))
+    return lines
 
 
 def print_run(summary: dict[str, Any], console: Console | None = None) -> None:
     """The per-threat tables of a run's summary: threats, detection, tracking, engagement."""
     console = console or Console()
+    for i, line in enumerate(headline(summary)):
+        console.print(line, style="bold" if i == 0 else None, markup=False, highlight=False)
     print_threats(console, summary["threats"])
     if summary.get("detection"):
         print_sensors(console, summary["detection"])
