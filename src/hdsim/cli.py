@@ -183,10 +183,11 @@ def nees(
     from rich.progress import Progress
     from rich.table import Table
 
-    from hdsim.results import write_run
+    from hdsim.results import check_out_dir, write_run
     from hdsim.viz.plots import nees_timeline, png_bytes
 
     try:
+        out = check_out_dir(out)  # before any work
         with Progress(transient=True) as bar:
             task = bar.add_task(f"{runs} runs", total=1.0)
             nr = nees_runs(scenario, runs=runs, jobs=jobs,
@@ -203,8 +204,11 @@ def nees(
                "pooled": {"mean_nees": float(pooled.average), "interval":
                           [pooled.lower, pooled.upper], "inside": bool(pooled.inside)}}
     fig = nees_timeline(nr)
-    write_run(out, {"nees": nr.to_arrow(), "nees_series": nr.series_arrow()}, summary,
-              extra_files={"nees.png": png_bytes(fig)})
+    try:
+        write_run(out, {"nees": nr.to_arrow(), "nees_series": nr.series_arrow()}, summary,
+                  extra_files={"nees.png": png_bytes(fig)})
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
     table = Table(title=f"NEES over {runs} runs (expected 6; 95 % interval "
                         f"[{test.lower:.2f}, {test.upper:.2f}])")
     for col in ("threat", "mean NEES", "verdict", "seconds inside %", "RMSE pos m"):

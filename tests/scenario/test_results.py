@@ -171,3 +171,56 @@ def test_nan_in_parquet_survives(tmp_path):
     write_run(tmp_path / "run", tables(), {})
     sigma = read_run(tmp_path / "run")["tracks"]["sigma_pos_m"].to_pylist()
     assert sigma[0] == 1.0 and math.isnan(sigma[1])
+
+
+def test_user_files_in_a_finished_run_are_never_deleted(tmp_path):
+    """``hdsim run a --out r; echo notes > r/notes.txt; hdsim run b --out r`` must refuse, not
+    delete the notes; hdsim's own additions (report.html) do not block a rerun."""
+    import pyarrow as pa
+
+    from hdsim.results import check_out_dir, write_run
+
+    out = tmp_path / "r"
+    write_run(out, {"t": pa.table({"a": [1]})}, {"k": 1})
+    (out / "report.html").write_text("<html></html>")
+    write_run(out, {"t": pa.table({"a": [2]})}, {"k": 2})       # replaced: only hdsim files
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match=r"holds files hdsim did not write \(notes.txt\)"):
+        check_out_dir(out)
+    with pytest.raises(ValueError, match="notes.txt"):
+        write_run(out, {"t": pa.table({"a": [3]})}, {"k": 3})
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_out_dir_problems_are_found_before_any_work(tmp_path, monkeypatch):
+    from hdsim.results import check_out_dir
+    from hdsim.scenario import load_scenario
+    from hdsim.scenario import run as run_loop
+
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        check_out_dir(tmp_path / "afile" / "sub" / "out")
+    with pytest.raises(ValueError, match="exists and is not a folder"):
+        check_out_dir(tmp_path / "afile")
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        import os
+
+        if os.geteuid() != 0:  # root writes anywhere: the permission check cannot be seen
+            with pytest.raises(ValueError, match="permission denied"):
+                check_out_dir(ro / "out")
+    finally:
+        ro.chmod(0o700)
+    assert check_out_dir(tmp_path / "new" / "deeper") == (tmp_path / "new" / "deeper")
+
+    def boom(*a, **k):
+        raise AssertionError("the run started before the folder was checked")
+
+    monkeypatch.setattr(run_loop, "build", boom)
+    from pathlib import Path
+
+    sc = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "cruise.yaml")
+    with pytest.raises(ValueError, match="is a file, not a folder"):
+        run_loop.run_scenario(sc, tmp_path / "afile" / "x")

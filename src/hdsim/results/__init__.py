@@ -8,11 +8,12 @@ marker last (a half-written run never looks finished); :func:`read_run` and
 from hdsim.results.folder import (
     SUCCESS_MARKER,
     SUMMARY_FILE,
+    check_out_dir,
     read_run,
     read_summary,
     to_jsonable,
     write_run,
 )
 
-__all__ = ["SUCCESS_MARKER", "SUMMARY_FILE", "read_run", "read_summary", "to_jsonable",
-           "write_run"]
+__all__ = ["SUCCESS_MARKER", "SUMMARY_FILE", "check_out_dir", "read_run", "read_summary",
+           "to_jsonable", "write_run"]

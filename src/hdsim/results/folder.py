@@ -81,6 +81,68 @@ def _is_finished_or_empty(folder: Path) -> bool:
     return (folder / SUCCESS_MARKER).is_file() or not any(folder.iterdir())
 
 
+OWN_EXTRA_FILES = ("report.html",)
+"""Files other hdsim commands add to a finished run folder (``hdsim report``)."""
+
+
+def _foreign_files(folder: Path) -> list[str]:
+    """Files in a finished run folder that its ``_SUCCESS`` manifest does not list (and that
+    no hdsim command writes there): what a user put in it."""
+    try:
+        manifest = json.loads((folder / SUCCESS_MARKER).read_text(encoding="utf-8"))
+        listed = set(manifest.get("files", []))
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    found = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    if listed is None:  # a manifest that cannot be read: every file but the marker is foreign
+        return [f for f in found if f != SUCCESS_MARKER]
+    own = listed | {SUCCESS_MARKER, *OWN_EXTRA_FILES}
+    return [f for f in found if f not in own]
+
+
+def check_out_dir(out_dir: str | Path) -> Path:
+    """Check, before any work, that a run can be written to ``out_dir``; its absolute path.
+
+    Allowed: a new path whose nearest existing parent is a writable folder, an empty folder,
+    or a finished hdsim run folder holding only the files hdsim wrote there (it is replaced
+    when the new run is complete). Anything else is refused, and nothing is deleted: a folder
+    that is not a run folder, or a run folder with files the user added (named in the error).
+
+    Raises:
+        ValueError: the problem, naming the path.
+    """
+    out = Path(out_dir).expanduser().absolute()
+    if out.exists() or out.is_symlink():
+        if not out.is_dir():
+            raise ValueError(f"out_dir = {str(out)!r}: exists and is not a folder")
+        if not _is_finished_or_empty(out):
+            raise ValueError(
+                f"out_dir = {str(out)!r}: exists, is not empty and is not an hdsim run "
+                f"folder (no {SUCCESS_MARKER}); refusing to replace it"
+            )
+        if (out / SUCCESS_MARKER).is_file():
+            foreign = _foreign_files(out)
+            if foreign:
+                shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
+                                                   if len(foreign) > 5 else "")
+                raise ValueError(
+                    f"out_dir = {str(out)!r}: holds files hdsim did not write ({shown}); "
+                    "refusing to replace it (move them, or choose another folder)")
+        parent = out.parent
+    else:
+        parent = out.parent
+        while not parent.exists():
+            if parent.is_symlink() or parent == parent.parent:
+                break
+            parent = parent.parent
+        if parent.exists() and not parent.is_dir():
+            raise ValueError(f"out_dir = {str(out)!r}: {str(parent)!r} is a file, not a folder")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"out_dir = {str(out)!r}: cannot write in {str(parent)!r} "
+                         "(permission denied)")
+    return out
+
+
 def write_run(
     out_dir: str | Path,
     tables: Mapping[str, pa.Table],
@@ -90,9 +152,10 @@ def write_run(
     """Write a run folder atomically.
 
     Args:
-        out_dir: the run folder. If it exists it must be a finished run (has ``_SUCCESS``) or
-            empty: it is replaced only once the new results are complete. Any other existing
-            folder is refused rather than deleted.
+        out_dir: the run folder. If it exists it must be a finished run (has ``_SUCCESS``)
+            holding only hdsim's files, or empty: it is replaced only once the new results are
+            complete. Any other existing folder is refused rather than deleted
+            (:func:`check_out_dir`).
         tables: table name -> Arrow table, written as ``<name>.parquet``.
         summary: written as ``summary.json`` (NumPy values converted, NaN written as null).
         extra_files: relative path -> bytes, e.g. ``{"report.html": ...}``.
@@ -105,15 +168,7 @@ def write_run(
             a run folder.
         OSError, pyarrow errors: from writing; the previous results are then untouched.
     """
-    out_dir = Path(out_dir).expanduser().absolute()
-    if out_dir.exists():
-        if not out_dir.is_dir():
-            raise ValueError(f"out_dir = {str(out_dir)!r}: exists and is not a folder")
-        if not _is_finished_or_empty(out_dir):
-            raise ValueError(
-                f"out_dir = {str(out_dir)!r}: exists, is not empty and is not an hdsim run "
-                f"folder (no {SUCCESS_MARKER}); refusing to replace it"
-            )
+    out_dir = check_out_dir(out_dir)
     for name, table in tables.items():
         _check_name(name, "table name")
         if not isinstance(table, pa.Table):
@@ -203,7 +258,9 @@ def read_summary(out_dir: str | Path) -> dict[str, Any]:
 
 
 __all__ = [
+    "OWN_EXTRA_FILES",
     "SUCCESS_MARKER",
+    "check_out_dir",
     "SUMMARY_FILE",
     "read_run",
     "read_summary",

@@ -30,7 +30,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hdsim.earth import geodetic_to_ecef
-from hdsim.results import write_run
+from hdsim.results import check_out_dir, write_run
 from hdsim.scenario.build import constellation, earth_model
 from hdsim.scenario.config import CoverageConfig, Scenario
 from hdsim.sensors.coverage import CoverageGrid, coverage_grid
@@ -139,6 +139,7 @@ def run_coverage(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
     layers = scenario.sensors.space_layers
     if not layers:
         raise ValueError("sensors.space_layers: coverage needs at least one space layer")
+    out_dir = check_out_dir(out_dir)  # before any work
     console = console or Console()
     earth = earth_model(scenario.earth)
     ellipsoid = earth.ellipsoid

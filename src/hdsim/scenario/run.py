@@ -22,7 +22,7 @@ from hdsim.earth import Ellipsoid, atmosphere, ecef_to_geodetic
 from hdsim.engagement import truncated_truth
 from hdsim.metrics.labels import track_truth_labels
 from hdsim.metrics.scoring import TrackingScores, detection_summary, score_tracking
-from hdsim.results import write_run
+from hdsim.results import check_out_dir, write_run
 from hdsim.scenario.build import Components, build
 from hdsim.scenario.config import Scenario, TrackingSection
 from hdsim.scenario.stage_engagement import run_engagement
@@ -252,6 +252,8 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
         quiet: no progress bars (ignored when ``progress`` is given).
         progress: progress of each stage (default: rich bars unless ``quiet``).
     """
+    if out_dir is not None:
+        out_dir = check_out_dir(out_dir)  # before any work: a refused folder costs nothing
     if progress is None:
         if quiet:
             progress = _no_progress
