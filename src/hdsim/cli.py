@@ -225,8 +225,9 @@ def nees(
 
 
 def _parse_sets(sets: list[str] | None) -> dict[str, Any]:
-    """``PATH=VALUE`` pairs of ``--set``; values read as YAML scalars (``2500`` is a number)."""
-    import yaml
+    """``PATH=VALUE`` pairs of ``--set``; values read as YAML by the scenario file's rules
+    (``2500`` is a number, ``010`` is refused)."""
+    from hdsim.scenario.loading import parse_yaml_value
 
     out: dict[str, Any] = {}
     for item in sets or []:
@@ -235,9 +236,9 @@ def _parse_sets(sets: list[str] | None) -> dict[str, Any]:
             raise _fail(f"--set {item!r}: expected PATH=VALUE, e.g. "
                         "weapons.railgun-1.muzzle_speed_mps=2500")
         try:
-            out[path.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError:
-            out[path.strip()] = value
+            out[path.strip()] = parse_yaml_value(value, f"--set {path.strip()}")
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
     return out
 
 

@@ -8,9 +8,23 @@ for example ``threats[0].launch.lat_deg = 120: must be between -90 and 90 (line 
 ``threats[1].glide.bank_degg: unknown field (did you mean 'bank_deg'?) (line 21)``. The line
 number is that of the offending key in the YAML file.
 
-YAML is read with PyYAML's safe loader plus two corrections: a key given twice in one mapping is
-an error (PyYAML silently keeps the last), and exponent floats without a dot (``1e-6``,
-``5e6``) are numbers as in YAML 1.2 (YAML 1.1 reads them as strings).
+YAML is read with PyYAML's safe loader, made stricter so that a hostile or mistaken file gets a
+clean :class:`ScenarioError` naming the line, quickly and with little memory, before anything is
+built (details in the YAML section below):
+
+- the file may be at most :data:`MAX_FILE_BYTES` (10 MiB) of UTF-8 text without control
+  characters (tab, line feed and carriage return apart);
+- no anchors, aliases or merge keys (``&a``, ``*a``, ``<<``: the "billion laughs" of a few
+  hundred bytes that expands to gigabytes), and only the core tags (``!!str``, ``!!int`` ...);
+- at most :data:`MAX_YAML_NODES` values and :data:`MAX_YAML_DEPTH` levels of nesting;
+- a key given twice in one mapping is an error (PyYAML silently keeps the last);
+- scalars follow YAML 1.2, not YAML 1.1: exponent floats without a dot (``1e-6``, ``5e6``) are
+  numbers, ``2:00`` is text (not 120), only ``true``/``false`` are booleans (``yes``/``no``
+  are text), and an integer with a leading zero (``010``: 8 or 10?) is refused as ambiguous.
+
+Besides, every configuration model refuses ``true``/``false`` for a number, a number for a date
+and time, and control characters in text (:mod:`hdsim.config_base`), and every message escapes
+the control characters of what it quotes, so that it never carries a terminal escape sequence.
 """
 
 from __future__ import annotations
@@ -20,6 +34,7 @@ import math
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,8 +44,32 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.dataclasses import is_pydantic_dataclass
 
+from hdsim.config_base import RefusedInput
 from hdsim.scenario.build import reach_problems
 from hdsim.scenario.config import Scenario
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""Largest scenario file read, bytes (10 MiB). A scenario is a few kB: a bigger file is refused
+before it is read, so a mistaken or hostile file costs neither time nor memory."""
+
+MAX_YAML_NODES = 200_000
+"""Most values (scalars, lists and mappings) a scenario's YAML may hold. Counted while the file
+is parsed, so a file of a million list items is refused after the first 200,000."""
+
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of lists and mappings in a scenario's YAML (a scenario needs about 6)."""
+
+MAX_PROBLEMS_SHOWN = 100
+"""Most problems written in a :class:`ScenarioError`'s message (all are in ``problems``)."""
+
+
+def escape_controls(text: str) -> str:
+    r"""``text`` with every character that is not printable (control characters, line breaks,
+    tabs, invisible format characters) written as its Python escape (``\x1b``, ``\n``), so that
+    a message never carries a terminal escape sequence or a line break from its input."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ScenarioError(ValueError):
@@ -38,25 +77,128 @@ class ScenarioError(ValueError):
 
     Attributes:
         source: the file (or a label) the scenario came from.
-        problems: one readable line per problem, ``path = value: what is allowed``.
+        problems: one readable line per problem, ``path = value: what is allowed``; any
+            control character in a problem (from a key, a value, a file name) is escaped.
     """
 
     def __init__(self, source: str, problems: Sequence[str]) -> None:
         self.source = source
-        self.problems = list(problems)
+        self.problems = [escape_controls(str(p)) for p in problems]
         n = len(self.problems)
-        head = f"{source}: {n} problem{'s' if n != 1 else ''}:"
-        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+        head = f"{escape_controls(str(source))}: {n} problem{'s' if n != 1 else ''}:"
+        shown = [f"  {p}" for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        if n > MAX_PROBLEMS_SHOWN:
+            shown.append(f"  ... and {n - MAX_PROBLEMS_SHOWN} more problems")
+        super().__init__("\n".join([head, *shown]))
 
 
 # ---------------------------------------------------------------------------------------------
 # YAML
 # ---------------------------------------------------------------------------------------------
+#
+# A scenario file is read by a loader stricter than PyYAML's safe loader, so that a hostile or
+# mistaken file is refused early, cheaply and with its line, and a value is never silently read
+# as another one:
+#
+# - no anchors, aliases or merge keys (``&a``, ``*a``, ``<<``): a scenario has no use for them,
+#   and aliases are what makes a "billion laughs" file of a few hundred bytes expand to
+#   gigabytes. They are refused as the file is parsed, before anything is built;
+# - at most MAX_YAML_NODES values and MAX_YAML_DEPTH levels of nesting, counted while parsing;
+# - scalars are resolved by the YAML 1.2 core schema (plus ``_`` between digits): ``true`` and
+#   ``false`` only are booleans (``yes``, ``no``, ``on``, ``off`` are text), ``2:00`` is text
+#   (YAML 1.1: the sexagesimal number 120), ``1e-6`` is a number (YAML 1.1: text); an integer
+#   with a leading zero (``010``: 8 in YAML 1.1, 10 in YAML 1.2) is refused as ambiguous;
+# - explicit tags are limited to the core ones (``!!str``, ``!!int``, ``!!float``, ...);
+# - a key given twice in one mapping is an error (PyYAML silently keeps the last).
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = frozenset(
+    _CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp"))
+
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)|0o[0-7_]+|0x[0-9a-fA-F_]+")
+_FLOAT = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
+
+_CONTROL_IN_FILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+"""Characters YAML does not allow in a file: C0 controls but tab, line feed and carriage
+return; DEL; C1 controls but NEL; and the two non-characters U+FFFE and U+FFFF."""
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loader that rejects duplicate keys and reads ``1e-6`` as a float."""
+class _Refused(Exception):
+    """A YAML construct that a scenario may not use, at a place in the file."""
 
+    def __init__(self, mark: Any, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
+class _Rules(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """The composer, constructor and resolver of the scenario loader (see above); the parser
+    that feeds them events is libyaml's when installed (fast), else PyYAML's own."""
+
+    def _init_rules(self) -> None:
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    def check_events(self) -> None:
+        """Read the whole event stream once, before any node is built, and refuse what a
+        scenario may not use (see above). The events are consumed: compose from a new loader.
+
+        Raises:
+            _Refused: an anchor, an alias, a merge key, a non-core tag, an ambiguous number,
+                more than MAX_YAML_NODES values or more than MAX_YAML_DEPTH levels.
+        """
+        nodes = depth = 0
+        starts = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+        ends = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+        while self.check_event():
+            event = self.get_event()
+            if isinstance(event, ends):
+                depth -= 1
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            if event.anchor is not None:
+                sigil = "*" if isinstance(event, yaml.AliasEvent) else "&"
+                raise _Refused(event.start_mark, "YAML anchors and aliases are not allowed in "
+                               f"a scenario (found {sigil}{event.anchor}); write the value out "
+                               "in full")
+            nodes += 1
+            if nodes > MAX_YAML_NODES:
+                raise _Refused(event.start_mark, f"the YAML holds more than {MAX_YAML_NODES:,} "
+                               "values (scalars, lists, mappings); a scenario is far smaller")
+            tag = event.tag
+            if tag is not None and tag != "!" and tag not in _ALLOWED_TAGS:
+                allowed = ", ".join(sorted(_short_tag(t) for t in _ALLOWED_TAGS))
+                raise _Refused(event.start_mark, f"the YAML tag {_short_tag(tag)!r} is not "
+                               f"allowed in a scenario (allowed: {allowed})")
+            if isinstance(event, starts):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise _Refused(event.start_mark, "lists and mappings are nested more than "
+                                   f"{MAX_YAML_DEPTH} levels deep")
+            elif event.implicit[0]:  # a plain scalar, resolved by its text
+                if event.value == "<<":
+                    raise _Refused(event.start_mark, "YAML merge keys (<<) are not allowed in "
+                                   "a scenario; write the fields out in full")
+                if _LEADING_ZERO.fullmatch(event.value):
+                    raise _Refused(event.start_mark, f"{event.value} is ambiguous: a number "
+                                   "with a leading zero is octal in YAML 1.1 and decimal in YAML "
+                                   "1.2; write it without the leading zero, or quote it if it is "
+                                   "text")
+
+    # ---------------------------------------------------------------------- constructing
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
@@ -75,12 +217,87 @@ class _Loader(yaml.SafeLoader):
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
 
+    def _bad_scalar(self, node: Any, what: str) -> yaml.constructor.ConstructorError:
+        shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+        return yaml.constructor.ConstructorError(
+            None, None, f"{shown!r} is not {what}", node.start_mark)
 
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
+    def construct_yaml_int(self, node: Any) -> int:
+        """An integer by YAML 1.2 rules: decimal (no leading zero), ``0o`` octal, ``0x`` hex."""
+        text = str(self.construct_scalar(node))
+        if not _INT.fullmatch(text):
+            raise self._bad_scalar(node, "an integer (YAML 1.2: 12, -3, 0x1f, 0o17)")
+        try:
+            return int(text.replace("_", ""), 0)
+        except ValueError:  # e.g. more digits than Python converts
+            many = " (too many digits)" if len(text) > 1000 else ""
+            raise self._bad_scalar(node, f"a usable integer{many}") from None
+
+    def construct_yaml_float(self, node: Any) -> float:
+        """A float by YAML 1.2 rules (``1.5``, ``1e-6``, ``.inf``), no sexagesimal ``1:30``."""
+        text = str(self.construct_scalar(node))
+        if not (_FLOAT.fullmatch(text) or _INT.fullmatch(text)) or _LEADING_ZERO.fullmatch(text):
+            raise self._bad_scalar(node, "a number (YAML 1.2: 1.5, -3, 1e-6, .inf)")
+        text = text.replace("_", "").lower()
+        sign = -1.0 if text.startswith("-") else 1.0
+        body = text.lstrip("+-")
+        if body == ".inf":
+            return sign * math.inf
+        if body == ".nan":
+            return math.nan
+        try:
+            return float(text) if not body.startswith(("0x", "0o")) else float(int(text, 0))
+        except (ValueError, OverflowError):  # e.g. a hex integer beyond the float range
+            raise self._bad_scalar(node, "a number in the range of a float") from None
+
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        """A date or date and time; one that does not exist (2027-02-30) is an error."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise self._bad_scalar(node, f"a valid date and time ({exc})") from None
+
+
+_Rules.yaml_implicit_resolvers = {  # YAML 1.1's bool, int, float, merge and value: out
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in {_CORE + t for t in ("bool", "int", "float", "merge", "value")}]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+_Rules.add_implicit_resolver(_CORE + "bool", re.compile(f"^(?:{_BOOL.pattern})$"), list("tTfF"))
+_Rules.add_implicit_resolver(_CORE + "int", re.compile(f"^(?:{_INT.pattern})$"),
+                             list("-+0123456789"))
+_Rules.add_implicit_resolver(_CORE + "float", re.compile(f"^(?:{_FLOAT.pattern})$"),
+                             list("-+0123456789."))
+_Rules.add_constructor(_CORE + "int", _Rules.construct_yaml_int)
+_Rules.add_constructor(_CORE + "float", _Rules.construct_yaml_float)
+_Rules.add_constructor(_CORE + "timestamp", _Rules.construct_yaml_timestamp)
+
+
+class _PyLoader(_Rules, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """The scenario loader on PyYAML's own (pure Python) parser."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        self._init_rules()
+
+
+_Loader: type[Any] = _PyLoader
+try:
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # PyYAML built without libyaml
+    pass
+else:
+
+    class _CLoader(_Rules, _CParser):
+        """The scenario loader on libyaml's parser (about ten times faster)."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            self._init_rules()
+
+    _Loader = _CLoader
 
 
 def _line_map(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
@@ -98,27 +315,101 @@ def _line_map(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...],
             _line_map(item, sub, out)
 
 
-def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    """Parse YAML text; returns the data and a map path -> line number."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
+def _where(text: str, index: int) -> str:
+    """``line L, column C`` of a character index in ``text``."""
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def _control_problems(text: str) -> list[str]:
+    """One problem per line holding a character YAML does not allow (at most 10 lines)."""
+    problems: list[str] = []
+    pos = 0
+    while (found := _CONTROL_IN_FILE.search(text, pos)) is not None:
+        if len(problems) == 10:
+            problems.append("... and more lines with control characters")
+            break
+        char = found.group()
+        kind = "control character" if unicodedata.category(char) == "Cc" else "character"
+        problems.append(f"{_where(text, found.start())}: the {kind} {char!r} is not allowed in "
+                        "a scenario file (of the control characters, only tab, line feed and "
+                        "carriage return are)")
+        end = text.find("\n", found.end())  # one problem per line
+        if end < 0:
+            break
+        pos = end + 1
+    return problems
+
+
+def _mark_text(text: str, mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+
+
+def _yaml_problem(text: str, exc: yaml.YAMLError) -> str:
+    """One readable line for a YAML syntax error (PyYAML's or libyaml's wording)."""
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         what = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             what = f"{exc.problem} ({exc.context})"
-        raise ScenarioError(source, [f"{where}could not parse the YAML: {what}"]) from None
+        if mark is not None and "cannot start any token" in what and "'" not in what:
+            lines = text.split("\n")  # libyaml does not say which character
+            if mark.line < len(lines) and mark.column < len(lines[mark.line]):
+                char = lines[mark.line][mark.column]
+                what = what.replace("character", f"character {char!r}", 1)
+        if "'\\t'" in what:
+            what += "; indent with spaces, not tabs"
+        return f"{_mark_text(text, mark)}could not parse the YAML: {what}"
+    if isinstance(exc, yaml.reader.ReaderError):
+        return (f"{_where(text, exc.position)}: the character {chr(exc.character)!r} is not "
+                "allowed in a scenario file")
+    return f"could not parse the YAML: {exc}"
+
+
+def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Parse YAML text by the scenario rules; returns the data and a map path -> line number.
+
+    Raises:
+        ScenarioError: a control character, a syntax error, a YAML construct a scenario may not
+            use (anchors, aliases, merge keys, other tags), too many values or too deep a
+            nesting; the message names the line.
+    """
+    problems = _control_problems(text)
+    if problems:
+        raise ScenarioError(source, problems)
+    try:
+        checker = _Loader(text)
+        try:
+            checker.check_events()  # nothing is built before the whole file is checked
+        finally:
+            checker.dispose()
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except _Refused as exc:
+        raise ScenarioError(source, [f"{_mark_text(text, exc.mark)}{exc.message}"]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(source, [f"could not parse the YAML: {exc}"]) from None
-    finally:
-        loader.dispose()
+        raise ScenarioError(source, [_yaml_problem(text, exc)]) from None
+    except RecursionError:  # not expected below MAX_YAML_DEPTH; never a traceback
+        raise ScenarioError(source, ["lists and mappings are nested too deep"]) from None
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
         _line_map(node, (), lines)
     return data, lines
+
+
+def parse_yaml_value(text: str, source: str = "<value>") -> Any:
+    """One value written in YAML (``--set PATH=VALUE``), read by the scenario file's own rules
+    (YAML 1.2 scalars: ``010`` is refused, ``2:00`` is text, ``true``/``false`` only).
+
+    Raises:
+        ScenarioError: as for a scenario file.
+    """
+    return _parse_yaml(text, source)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,6 +612,8 @@ _BOUNDS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 def _describe(err: Mapping[str, Any], where: _Located) -> str:
     """What is allowed, in words, for one pydantic error."""
     kind, ctx = err["type"], err.get("ctx") or {}
+    if isinstance(err.get("input"), RefusedInput):  # an input rule of ConfigModel
+        return err["input"].message
     if kind in _SIMPLE:
         return _SIMPLE[kind]
     if kind in _BOUNDS:
@@ -409,7 +702,11 @@ def _render_union(
     """One line for a value that matched no member of a union."""
     value = group[0][0].value
     kept = list(group)
-    if isinstance(value, str):  # a name was meant (e.g. a preset): skip "must be a mapping"
+    refused = [g for g in group if isinstance(g[1].get("input"), RefusedInput)]
+    if refused:  # the value broke an input rule: that is the one thing to say
+        kept = refused[:1]
+        value = value if value is not _MISSING else refused[0][1]["input"].value
+    elif isinstance(value, str):  # a name was meant (e.g. a preset): skip "must be a mapping"
         kept = [g for g in group if g[1]["type"] not in _MAPPING_TYPES] or kept
     allowed: list[str] = []
     for where, err in kept:
@@ -426,6 +723,8 @@ def _render(where: _Located, err: Mapping[str, Any], lines: Mapping[tuple[Any, .
     kind, ctx = err["type"], err.get("ctx") or {}
     parts = list(where.parts)
     value: Any = err.get("input", _MISSING) if where.value is _MISSING else where.value
+    if isinstance(value, RefusedInput):
+        value = value.value
     if kind == "hdsim_located":
         parts += list(ctx.get("subloc", ()))
         text = f"{ctx.get('message')}"
@@ -507,7 +806,8 @@ def scenario_from_dict(
         if not problems:
             return scenario
     # pydantic checks ids only once every item is valid; report duplicates with the rest
-    problems += [p for p in _duplicate_ids(data, lines or {}) if p not in problems]
+    known = set(problems)
+    problems += [p for p in _duplicate_ids(data, lines or {}) if p not in known]
     raise ScenarioError(source, sorted(problems, key=_line_of))
 
 
@@ -551,8 +851,14 @@ def _duplicate_ids(data: Mapping[str, Any], lines: Mapping[tuple[Any, ...], int]
 def read_scenario_data(path: str | Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
     """Read a scenario YAML file without validating it: the data and a map path -> line.
 
+    The file is refused before it is parsed when it is larger than :data:`MAX_FILE_BYTES`, is
+    not UTF-8 text or holds control characters; while parsing, when it uses anchors, aliases,
+    merge keys or non-core tags, or holds more than :data:`MAX_YAML_NODES` values or nesting
+    deeper than :data:`MAX_YAML_DEPTH` (see the YAML section of this module).
+
     Raises:
-        ScenarioError: the file is missing or unreadable, or is not valid YAML.
+        ScenarioError: the file is missing or unreadable, is not valid YAML, or breaks one of
+            the rules above; the message names the line.
     """
     path = Path(path).expanduser()
     source = str(path)
@@ -560,10 +866,25 @@ def read_scenario_data(path: str | Path) -> tuple[Any, dict[tuple[Any, ...], int
         raise ScenarioError(source, [f"scenario file not found: {path.resolve()}"])
     if not path.is_file():
         raise ScenarioError(source, [f"not a file: {path.resolve()}"])
+    limit = f"a scenario file may be at most {MAX_FILE_BYTES / 2**20:g} MiB"
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(source, [f"the file is {size / 2**20:.1f} MiB: {limit}"])
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat()
+    except OSError as exc:
         raise ScenarioError(source, [f"could not read the file: {exc}"]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(source, [f"the file is larger than that: {limit}"])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError(source, [
+            f"line {line}: the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start} cannot be decoded); save it as UTF-8"]) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _parse_yaml(text, source)
 
 
@@ -582,5 +903,6 @@ def load_scenario(path: str | Path) -> Scenario:
                               lines=lines)
 
 
-__all__ = ["ScenarioError", "format_validation_error", "load_scenario", "read_scenario_data",
-           "scenario_from_dict"]
+__all__ = ["MAX_FILE_BYTES", "MAX_PROBLEMS_SHOWN", "MAX_YAML_DEPTH", "MAX_YAML_NODES",
+           "ScenarioError", "escape_controls", "format_validation_error", "load_scenario",
+           "read_scenario_data", "scenario_from_dict"]
