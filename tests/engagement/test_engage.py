@@ -284,3 +284,67 @@ def test_progress_follows_the_decision_times():
                          FireControlConfig(motion_model="ncv", flyout_dt_s=0.05, cadence_s=1.0),
                          EARTH, np.random.default_rng(1), progress=seen.append)
     assert seen[0] == 0.0 and seen == sorted(seen) and max(seen) < 1.0 and len(seen) > 10
+
+
+def _fewest_rounds(p, req, cap):
+    """Brute force: the smallest n with 1 - (1 - p)^n >= req, at most cap."""
+    for n in range(1, cap + 1):
+        if 1.0 - (1.0 - p) ** n >= req - 1e-12:
+            return n
+    return cap
+
+
+def test_rounds_for_pk_against_brute_force():
+    from hdsim.engagement.fire_control import rounds_for_pk
+
+    rng = np.random.default_rng(3)
+    p, req = rng.uniform(0.01, 0.99, 500), rng.uniform(0.05, 0.999, 500)
+    cap = rng.integers(1, 12, 500)
+    got = np.array([rounds_for_pk(p[i], req[i], cap[i]) for i in range(500)])
+    assert got.tolist() == [_fewest_rounds(p[i], req[i], int(cap[i])) for i in range(500)]
+    assert rounds_for_pk(1.0, 0.99, 5) == 1 and rounds_for_pk(0.0, 0.5, 5) == 5
+    np.testing.assert_array_equal(rounds_for_pk([0.5, 0.9], 0.9, [6, 6]), [4, 1])
+
+
+def test_required_pk_doctrine_fires_the_fewest_rounds_that_reach_it():
+    """Planned single-shot Pk 0.5 (pk_max 0.5 within a 20 m lethal radius, homing miss 1 mm)
+    and a required 0.9: ceil(ln 0.1 / ln 0.5) = 4 rounds, 1 s apart, from a salvo of up to 6."""
+    truth = TrajectorySet([straight_threat("T1")])
+    w = sam(salvo_size=6, salvo_interval_s=1.0, homing_miss_sigma_m=1e-3,
+            kill=KillModel("lethal_radius", lethal_radius_m=20.0, pk_max=0.5))
+    res = run(truth, [w], doctrine="required_pk", required_pk=0.9, target_maneuver_mps2=0.0)
+    e = res.engagements
+    first = e["launch_t_s"] < e["launch_t_s"][0] + 5.5
+    pk1 = float(e["pk"][0])
+    assert pk1 == pytest.approx(0.5, abs=0.01)
+    assert int(first.sum()) == _fewest_rounds(pk1, 0.9, 6) == 4
+    np.testing.assert_allclose(np.diff(e["launch_t_s"][first]), 1.0)
+
+
+def test_rail_life_caps_a_salvo_and_stops_the_battery_for_the_change():
+    """Rails good for 2 rounds, 40 s to change: a salvo of 4 is cut to 2, and the next round
+    leaves at least 40 s after the last one."""
+    truth = TrajectorySet([straight_threat("T1", range_m=120e3, alt_m=15e3, speed=1000.0,
+                                           t1=150.0)])
+    rg = Weapon("rg-1", railgun_notional(guided=True), LAT, LON, ALT,
+                table_spec=TableSpec(max_range_m=130e3, max_alt_m=40e3, max_tof_s=60.0),
+                kill=KillModel("lethal_radius", lethal_radius_m=1e-6),
+                salvo_size=4, salvo_interval_s=1.0, magazine=10, homing_miss_sigma_m=1e-7,
+                rail_life_rounds=2, rail_change_s=40.0)
+    res = run(truth, [rg], doctrine="salvo")
+    t = np.asarray(res.engagements["launch_t_s"])
+    assert t.size >= 3
+    np.testing.assert_allclose(t[1] - t[0], 1.0)
+    assert t[2] >= t[1] + 40.0
+
+
+def test_rate_of_fire_sets_the_least_time_between_rounds():
+    from hdsim.scenario.build import weapon
+    from hdsim.scenario.config import RailgunConfig
+
+    cfg = RailgunConfig(id="rg", type="railgun", site={"lat_deg": 35.0, "lon_deg": 139.0},
+                        rounds_per_minute=4.0, salvo_interval_s=1.0, reload_s=6.0,
+                        rail_life_rounds=120)
+    w = weapon(cfg)
+    assert w.salvo_interval_s == 15.0 and w.reload_s == 15.0
+    assert w.rail_life_rounds == 120 and w.rail_change_s == 1800.0

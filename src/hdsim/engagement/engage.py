@@ -334,6 +334,7 @@ def simulate_engagements(
     n_w = len(weapons)
     rounds = np.array([w.magazine for w in weapons], np.int64)
     next_ready = np.full(n_w, -np.inf)
+    rail_rounds = np.zeros(n_w, np.int64)  # rounds through the current rails
     busy_until: dict[int, float] = {}
     shots = _Shots()
     kill_t = np.full(len(ids), np.nan)
@@ -377,7 +378,10 @@ def simulate_engagements(
         if not free.any():
             continue
         candidate = ready[:, None] & free[None, :]
-        orders = plan_shots(t_d, tr, rows, candidate, weapons, tables, rounds, config, earth,
+        life = np.array([w.rail_life_rounds or np.iinfo(np.int64).max for w in weapons],
+                        np.int64)
+        usable = np.minimum(rounds, life - rail_rounds)  # a salvo never outlasts the rails
+        orders = plan_shots(t_d, tr, rows, candidate, weapons, tables, usable, config, earth,
                             defended_assets)
         if len(orders) == 0:
             continue
@@ -392,7 +396,14 @@ def simulate_engagements(
                           t_pred=float(orders.t_intercept_s[i]), pip=orders.pip[i],
                           pk=float(orders.pk[i]), state0=st0[j])
             rounds[wi] -= m.size
-            next_ready[wi] = float(orders.t_launch_s[m].max()) + weapons[wi].reload_s
+            last = float(orders.t_launch_s[m].max())
+            next_ready[wi] = last + weapons[wi].reload_s
+            life = weapons[wi].rail_life_rounds
+            rail_rounds[wi] += m.size
+            if life is not None and rail_rounds[wi] >= life:
+                # worn rails: the battery stops until they are changed
+                next_ready[wi] = max(next_ready[wi], last + weapons[wi].rail_change_s)
+                rail_rounds[wi] = 0
         for tid in np.unique(orders.track_id):
             m = orders.track_id == tid
             busy_until[int(tid)] = float(orders.t_intercept_s[m].max()) + config.assess_delay_s

@@ -29,9 +29,12 @@ Fire control decides from **tracks only** (never from truth).  At each decision 
    assignment problem solved optimally by ``scipy.optimize.linear_sum_assignment`` (checked
    against brute-force enumeration in the tests).  Pairs below ``min_pk`` are not assigned;
 6. **doctrine**: ``salvo`` fires ``salvo_size`` shots per engagement, ``shoot_look_shoot``
-   one; either way the track is not re-engaged until its kill assessment, at the predicted
-   intercept time plus ``assess_delay_s``; if the track persists and a feasible intercept
-   remains, it is engaged again.
+   one, ``required_pk`` the fewest shots ``n ≤ salvo_size`` whose cumulative Pk
+   ``1 − (1 − pk)^n`` reaches ``required_pk`` (:func:`rounds_for_pk`; all ``salvo_size``
+   when even those fall short), spaced by ``salvo_interval_s`` so that each gets its own
+   intercept point from the latest track; either way the track is not re-engaged until its
+   kill assessment, at the predicted intercept time plus ``assess_delay_s``; if the track
+   persists and a feasible intercept remains, it is engaged again.
 
 Expected Pk of a shot (the decision's estimate, not the outcome): with the track's position
 covariance predicted to the intercept time under constant velocity without process noise,
@@ -81,6 +84,7 @@ __all__ = [
     "assign_weapons",
     "engageable",
     "expected_pk",
+    "rounds_for_pk",
     "plan_shots",
     "solve_intercepts",
     "threat_priority",
@@ -232,6 +236,21 @@ def solve_intercepts(
 # ---------------------------------------------------------------------------------------------
 
 
+def rounds_for_pk(pk: ArrayLike, required_pk: float, max_rounds: ArrayLike) -> NDArray:
+    """The fewest independent shots of single-shot Pk ``pk`` whose cumulative kill probability
+    ``1 − (1 − pk)^n`` reaches ``required_pk``, capped at ``max_rounds`` (≥ 1); int array.
+
+    ``n = ⌈ln(1 − P_req) / ln(1 − pk)⌉``; a shot of Pk 1 needs one, a shot of Pk 0 (or NaN)
+    gets ``max_rounds`` (it is not assigned anyway).
+    """
+    p = np.clip(np.nan_to_num(np.asarray(pk, float), nan=0.0), 0.0, 1.0)
+    cap = np.maximum(np.asarray(max_rounds, np.int64), 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.ceil(np.log1p(-required_pk) / np.log1p(-p) - 1e-12)
+    n = np.where(p >= 1.0, 1.0, np.where(p <= 0.0, np.inf, n))
+    return np.minimum(np.maximum(n, 1.0), cap).astype(np.int64)
+
+
 def expected_pk(weapon: Weapon, sigma_pos_m: ArrayLike) -> NDArray:
     """Expected single-shot Pk of a weapon's shot at a track whose ``sqrt(trace P_pos)`` at
     the intercept is ``sigma_pos_m`` (see the module doc)."""
@@ -378,7 +397,8 @@ def plan_shots(
     state, t_row = tracks.state[rows_s], tracks.t_s[rows_s]
 
     # launchers: (weapon, salvo slot)
-    k_shots = np.array([min(w.salvo_size if config.doctrine == "salvo" else 1, int(r))
+    multi = config.doctrine in ("salvo", "required_pk")
+    k_shots = np.array([min(w.salvo_size if multi else 1, int(r))
                         for w, r in zip(weapons, rounds, strict=True)])
     lw, ls = [], []
     for w, k in enumerate(k_shots):
@@ -407,7 +427,11 @@ def plan_shots(
     sig = np.hypot(sig, np.sqrt(2.0) * 0.5 * config.target_maneuver_mps2 * np.square(t_go))
     pk1 = np.stack([expected_pk(weapons[lw_a[f]], sig[:, i]) for i, f in enumerate(first)])
     pk1 = np.where(sol.feasible[:, first].T & ok_s, pk1, 0.0)            # (W, n_sel)
-    pk_salvo = 1.0 - (1.0 - pk1) ** np.maximum(k_shots, 1)[:, None]
+    if config.doctrine == "required_pk":
+        n_fire = rounds_for_pk(pk1, config.required_pk, np.maximum(k_shots, 1)[:, None])
+    else:
+        n_fire = np.broadcast_to(np.maximum(k_shots, 1)[:, None], pk1.shape)
+    pk_salvo = 1.0 - (1.0 - pk1) ** n_fire
     t_imp, p_imp = predict_impact(state, t_row, config.motion_model, earth,
                                   config.impact_horizon_s, config.impact_step_s)
     value = threat_priority(t_imp, p_imp, t_s, assets, earth, config.asset_weight,
@@ -416,9 +440,11 @@ def plan_shots(
 
     out: dict[str, list] = {k: [] for k in ("w", "row", "tl", "ti", "pip", "pk", "v")}
     for w, t in zip(wi, ti, strict=True):
+        fired = 0
         for li in np.flatnonzero(lw_a == w):
-            if not sol.feasible[t, li]:
+            if not sol.feasible[t, li] or fired >= n_fire[w, t]:
                 continue
+            fired += 1
             out["w"].append(w)
             out["row"].append(rows_s[t])
             out["tl"].append(t_launch[li])

@@ -57,6 +57,9 @@ class Weapon:
             m (None: a fifth of the seeker range).
         dispersion_sigma_m: per-axis aim dispersion of an unguided shot (Pk estimate only), m.
         table_spec: grid of the fly-out table.
+        rail_life_rounds: rounds a railgun's rails last before they must be changed (None:
+            not modelled).
+        rail_change_s: time to change worn rails, s (the gun does not fire meanwhile).
     """
 
     weapon_id: str
@@ -80,6 +83,8 @@ class Weapon:
     handover_basket_m: float | None = None
     dispersion_sigma_m: float = 0.0
     table_spec: TableSpec = field(default_factory=TableSpec)
+    rail_life_rounds: int | None = None
+    rail_change_s: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.params, (InterceptorParams, RailgunParams)):
@@ -90,8 +95,12 @@ class Weapon:
             if not (int(value) == value and value >= (0 if name == "magazine" else 1)):
                 raise ValueError(f"Weapon.{name} = {value!r}: must be an integer >= "
                                  f"{0 if name == 'magazine' else 1}")
+        if self.rail_life_rounds is not None and not (
+                int(self.rail_life_rounds) == self.rail_life_rounds and self.rail_life_rounds >= 1):
+            raise ValueError(f"Weapon.rail_life_rounds = {self.rail_life_rounds!r}: must be an "
+                             "integer >= 1 or None")
         for name in ("salvo_interval_s", "reload_s", "launch_delay_s", "homing_miss_sigma_m",
-                     "dispersion_sigma_m"):
+                     "dispersion_sigma_m", "rail_change_s"):
             value = getattr(self, name)
             if not value >= 0.0:
                 raise ValueError(f"Weapon.{name} = {value!r}: must be >= 0")
@@ -145,15 +154,19 @@ class Weapon:
 class FireControlConfig:
     """How weapons are assigned and fired (from tracks only, never from truth).
 
-    The first seven fields are the scenario's ``fire_control:`` section; the others are
+    The first eight fields are the scenario's ``fire_control:`` section; the others are
     settings of the engagement loop (defaults documented, rarely changed).
     """
 
-    doctrine: Literal["salvo", "shoot_look_shoot"] = Field(
+    doctrine: Literal["salvo", "shoot_look_shoot", "required_pk"] = Field(
         "shoot_look_shoot",
-        description="'salvo': fire several shots at once; 'shoot_look_shoot': fire, assess the "
-        "kill, fire again. Default shoot_look_shoot.",
+        description="'salvo': fire salvo_size shots at once; 'shoot_look_shoot': fire, assess "
+        "the kill, fire again; 'required_pk': fire the fewest shots (up to salvo_size) whose "
+        "cumulative Pk reaches required_pk. Default shoot_look_shoot.",
     )
+    required_pk: float = Field(
+        0.9, gt=0.0, lt=1.0, description="Cumulative kill probability a 'required_pk' salvo "
+        "aims for. Default 0.9.")
     cadence_s: float = Field(2.0, gt=0.0, description="Time between decisions, s. Default 2.")
     motion_model: Literal["ncv", "ballistic"] = Field(
         "ballistic", description="Track prediction for the intercept point. Default ballistic.")

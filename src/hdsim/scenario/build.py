@@ -230,11 +230,18 @@ def weapon(cfg: RailgunConfig | InterceptorConfig) -> Weapon:
             max_lateral_g=cfg.max_lateral_g, nav_ratio=cfg.nav_ratio,
             guidance_tau_s=cfg.guidance_tau_s, seeker_range_m=cfg.seeker_range_m,
             max_flight_time_s=cfg.max_flight_time_s, guidance_law=cfg.guidance_law, **kw)
+    salvo_interval_s, reload_s = cfg.salvo_interval_s, cfg.reload_s
+    battery: dict[str, Any] = {}
+    if isinstance(cfg, RailgunConfig):
+        if cfg.rounds_per_minute is not None:  # the pulsed power recharges between rounds
+            gap = 60.0 / cfg.rounds_per_minute
+            salvo_interval_s, reload_s = max(salvo_interval_s, gap), max(reload_s, gap)
+        battery = {"rail_life_rounds": cfg.rail_life_rounds, "rail_change_s": cfg.rail_change_s}
     return Weapon(
         weapon_id=cfg.id, params=params,
         site_lat_rad=math.radians(cfg.site.lat_deg), site_lon_rad=math.radians(cfg.site.lon_deg),
         site_alt_m=cfg.site.alt_m, magazine=cfg.magazine, salvo_size=cfg.salvo_size,
-        salvo_interval_s=cfg.salvo_interval_s, reload_s=cfg.reload_s,
+        salvo_interval_s=salvo_interval_s, reload_s=reload_s, **battery,
         launch_delay_s=cfg.launch_delay_s, fire_control_sigma_m=cfg.fire_control_sigma_m,
         min_intercept_alt_m=cfg.min_intercept_alt_m,
         max_intercept_alt_m=cfg.max_intercept_alt_m or np.inf,

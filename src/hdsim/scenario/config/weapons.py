@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from hdsim.config_base import ConfigModel
+from hdsim.config_base import ConfigModel, located_error
 from hdsim.engagement.weapons import DefendedAsset, FireControlConfig
 from hdsim.scenario.config.geo import GroundSite
 
@@ -43,6 +43,15 @@ class WeaponBase(ConfigModel):
                                                                "range, m. Default: the table's.")
     lethal_radius_m: float | None = Field(None, gt=0.0, description="Lethal radius, m.")
 
+    @model_validator(mode="after")
+    def _altitudes_ordered(self) -> WeaponBase:
+        if self.max_intercept_alt_m is not None and \
+                not self.min_intercept_alt_m < self.max_intercept_alt_m:
+            raise located_error(("min_intercept_alt_m",), self.min_intercept_alt_m,
+                                f"must be below max_intercept_alt_m = "
+                                f"{self.max_intercept_alt_m:g}")
+        return self
+
 
 class RailgunConfig(WeaponBase):
     """An electromagnetic railgun battery firing guided (or unguided) projectiles.
@@ -68,6 +77,24 @@ class RailgunConfig(WeaponBase):
     max_elevation_deg: float = Field(80.0, gt=0.0, le=90.0, description="Highest elevation.")
     magazine: int = Field(40, ge=1, description="Rounds available. Default 40.")
     reload_s: float = Field(6.0, ge=0.0, description="Time between shots, s. Default 6.")
+    rounds_per_minute: float | None = Field(
+        None, gt=0.0, le=600.0, description="Rate of fire the pulsed power allows (recharge "
+        "between rounds); sets the least time between any two rounds, 60 / rate s, for "
+        "salvo_interval_s and reload_s. Default none (those two fields alone). The US Navy "
+        "EMRG goal was 10 rounds a minute (open reports; notional).")
+    rail_life_rounds: int | None = Field(
+        None, ge=1, description="Rounds the rails last before they must be changed (open "
+        "reports of the ATLA 40 mm test gun: about 120). Default none (not modelled).")
+    rail_change_s: float = Field(
+        1800.0, ge=0.0, description="Time to change worn rails, s; the battery does not fire "
+        "meanwhile. Default 1,800 (notional).")
+
+    @model_validator(mode="after")
+    def _elevations_ordered(self) -> RailgunConfig:
+        if not self.min_elevation_deg < self.max_elevation_deg:
+            raise located_error(("min_elevation_deg",), self.min_elevation_deg,
+                                f"must be below max_elevation_deg = {self.max_elevation_deg:g}")
+        return self
 
 
 class InterceptorConfig(WeaponBase):
