@@ -220,8 +220,7 @@ def scale_scenario_dict(n_threats: int, duration_s: float, seed: int = 1,
     }, redrawn
 
 
-def _tracker_text(section: dict) -> str:
-    cfg = TrackingSection(**section)
+def _tracker_text(cfg: TrackingSection) -> str:
     models = (f"models {', '.join(cfg.imm_models)}, per-model {cfg.imm_filter}"
               if cfg.filter == "imm" else f"motion {cfg.motion}")
     return f"filter {cfg.filter}: {models}, association {cfg.association}"
@@ -253,7 +252,7 @@ def bench_scale(n_threats: int, duration_s: float, seed: int, launch_window_s: f
     print(f"sensors: LEO layer Walker {layer.total}/{layer.planes}/{layer.phasing} at "
           f"{layer.altitude_m / 1e3:.0f} km, {layer.inclination_deg:g}° + "
           f"{len(scenario.sensors.radars)} xband_long_range radars; tracking "
-          f"{dict(scenario.tracking)} ({_tracker_text(dict(scenario.tracking))}); no weapons")
+          f"({_tracker_text(scenario.tracking)}); no weapons")
     print(f"scenario build + validation {build:.2f} s")
     out = _run(scenario, profile=profile, live=True)
     res, total = out["result"], out["total_s"]

@@ -224,3 +224,20 @@ def test_out_dir_problems_are_found_before_any_work(tmp_path, monkeypatch):
     sc = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "cruise.yaml")
     with pytest.raises(ValueError, match="is a file, not a folder"):
         run_loop.run_scenario(sc, tmp_path / "afile" / "x")
+
+
+def test_result_folders_follow_the_umask(tmp_path):
+    import os
+    import stat
+
+    import pyarrow as pa
+
+    from hdsim.results import write_run
+
+    old = os.umask(0o027)
+    try:
+        out = write_run(tmp_path / "r", {"t": pa.table({"a": [1]})}, {"k": 1})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o750
+    assert stat.S_IMODE((out / "t.parquet").stat().st_mode) == 0o640

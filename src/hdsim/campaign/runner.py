@@ -43,6 +43,7 @@ from hdsim.campaign.executor import run_tasks
 from hdsim.campaign.plan import Draw, check_vary, draw_scenario, plan_draws
 from hdsim.campaign.summary import arrow_of, summarize
 from hdsim.results import SUCCESS_MARKER, read_summary, to_jsonable, write_run
+from hdsim.results.folder import apply_umask
 from hdsim.scenario.config import CampaignSection
 from hdsim.scenario.loading import ScenarioError, read_scenario_data, scenario_from_dict
 from hdsim.scenario.overrides import apply_overrides
@@ -216,6 +217,7 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        apply_umask(Path(tmp), 0o666)  # mkstemp makes 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -315,6 +317,7 @@ def build_catalog(out: Path, vary_paths: Sequence[str], sweep_paths: Sequence[st
             con.register(f"_s_{name}", t)
             con.execute(f"CREATE TABLE summary_{name} AS SELECT * FROM _s_{name}")
         con.close()
+        apply_umask(Path(tmp), 0o666)
         os.replace(tmp, out / CATALOG_FILE)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -56,6 +56,19 @@ def to_jsonable(obj: Any) -> Any:
     raise TypeError(f"summary value of type {type(obj).__name__} cannot be written to JSON")
 
 
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def apply_umask(path: Path, mode: int) -> None:
+    """Give ``path`` the permissions ``mode`` less the user's umask (temporary files and
+    folders are created private; the results should not be)."""
+    os.chmod(path, mode & ~_umask())
+
+
 def _fsync_write(path: Path, data: bytes) -> None:
     with open(path, "wb") as f:
         f.write(data)
@@ -184,6 +197,7 @@ def write_run(
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    apply_umask(tmp, 0o777)  # mkdtemp makes 0700; a result folder follows the umask
     old: Path | None = None
     try:
         files = []
@@ -259,6 +273,7 @@ def read_summary(out_dir: str | Path) -> dict[str, Any]:
 
 __all__ = [
     "OWN_EXTRA_FILES",
+    "apply_umask",
     "SUCCESS_MARKER",
     "check_out_dir",
     "SUMMARY_FILE",
