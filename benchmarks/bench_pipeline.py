@@ -93,10 +93,10 @@ def _run(scenario, profile: bool = False, live: bool = False) -> dict:
                   f"(peak RSS {_peak_rss_mib():,.0f} MiB)", file=sys.stderr, flush=True)
 
     class _TimedTracker(Tracker):
-        def run(self, detections):
+        def run(self, detections, **kwargs):
             t0 = time.perf_counter()
             try:
-                return super().run(detections)
+                return super().run(detections, **kwargs)
             finally:
                 _done(f"Tracker.run ({len(detections):,} detections)", t0)
                 walls["tracker"] = walls.pop(f"Tracker.run ({len(detections):,} detections)")
@@ -114,10 +114,10 @@ def _run(scenario, profile: bool = False, live: bool = False) -> dict:
     if profile:
         timed_run = _TimedTracker.run
 
-        def _profiled_run(self, detections):
+        def _profiled_run(self, detections, **kwargs):
             prof.enable()
             try:
-                return timed_run(self, detections)
+                return timed_run(self, detections, **kwargs)
             finally:
                 prof.disable()
 
