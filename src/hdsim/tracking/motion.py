@@ -40,10 +40,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hdsim.earth import OMEGA_EARTH_RADPS, gravity_ecef
+from hdsim.earth import J2, MU_M3PS2, OMEGA_EARTH_RADPS, WGS84_A_M, gravity_ecef
 from hdsim.earth.vectors import rotating_frame_accel
 
 __all__ = [
@@ -402,6 +403,144 @@ def _skew(w: NDArray[np.float64]) -> NDArray[np.float64]:
 _HYP_LAST: list = [None, None]  # one-entry cache: the state integrated with the last Jacobian
 
 
+# The hypersonic model's RK4 (state and variational equations), compiled: the IMM predicts
+# every track with it at every scan, and the NumPy form spent its time in Python calls on
+# (n, 9, 9) arrays of a few tracks (issue: speed). Same formulas as the NumPy form
+# (``HypersonicEcef._integrate_numpy``, kept as the reference the tests compare against).
+@numba.njit(cache=True, inline="always")
+def _nb_gravity(px, py, pz, mu, j2, req, out, o):
+    r2 = px * px + py * py + pz * pz
+    r = np.sqrt(r2)
+    k = -mu / (r2 * r)
+    z2_r2 = pz * pz / r2
+    c = 1.5 * j2 * (req * req) / r2
+    fxy = k * (1.0 + c * (1.0 - 5.0 * z2_r2))
+    fz = k * (1.0 + c * (3.0 - 5.0 * z2_r2))
+    out[o] = fxy * px
+    out[o + 1] = fxy * py
+    out[o + 2] = fz * pz
+
+
+@numba.njit(cache=True, inline="always")
+def _nb_rhs(x, out, mu, j2, req, w, alpha, g):
+    _nb_gravity(x[0], x[1], x[2], mu, j2, req, g, 0)
+    out[0] = x[3]
+    out[1] = x[4]
+    out[2] = x[5]
+    out[3] = (g[0] + (2.0 * w * x[4] + w * w * x[0])) + x[6]
+    out[4] = (g[1] + (-2.0 * w * x[3] + w * w * x[1])) + x[7]
+    out[5] = (g[2] + 0.0) + x[8]
+    out[6] = -alpha * x[6]
+    out[7] = -alpha * x[7]
+    out[8] = -alpha * x[8]
+
+
+@numba.njit(cache=True)
+def _nb_grad(x, G, mu, j2, req, w, g6):
+    # central differences of gravity with a 1 m step, as _gravity_gradient; minus W W
+    for j in range(3):
+        dp0 = 1.0 if j == 0 else 0.0
+        dp1 = 1.0 if j == 1 else 0.0
+        dp2 = 1.0 if j == 2 else 0.0
+        _nb_gravity(x[0] + dp0, x[1] + dp1, x[2] + dp2, mu, j2, req, g6, 0)
+        _nb_gravity(x[0] - dp0, x[1] - dp1, x[2] - dp2, mu, j2, req, g6, 3)
+        for c in range(3):
+            G[c, j] = (g6[c] - g6[3 + c]) / 2.0
+    G[0, 0] = G[0, 0] + w * w
+    G[1, 1] = G[1, 1] + w * w
+
+
+@numba.njit(cache=True)
+def _nb_amul(G, M, w, alpha, out):
+    """``A(x) @ M`` for the block structure of ``HypersonicEcef._A``."""
+    for col in range(9):
+        for r in range(3):
+            out[r, col] = M[3 + r, col]
+        out[3, col] = (G[0, 0] * M[0, col] + G[0, 1] * M[1, col] + G[0, 2] * M[2, col]
+                       + 2.0 * w * M[4, col] + M[6, col])
+        out[4, col] = (G[1, 0] * M[0, col] + G[1, 1] * M[1, col] + G[1, 2] * M[2, col]
+                       - 2.0 * w * M[3, col] + M[7, col])
+        out[5, col] = (G[2, 0] * M[0, col] + G[2, 1] * M[1, col] + G[2, 2] * M[2, col]
+                       + M[8, col])
+        for r in range(3):
+            out[6 + r, col] = -alpha * M[6 + r, col]
+
+
+@numba.njit(cache=True)
+def _nb_integrate(x0, t, max_step, mu, j2, req, w, alpha, with_stm):
+    n = x0.shape[0]
+    xo = np.empty((n, 9))
+    phio = np.empty((n, 9, 9)) if with_stm else np.empty((0, 9, 9))
+    x = np.empty(9)
+    k1 = np.empty(9)
+    k2 = np.empty(9)
+    k3 = np.empty(9)
+    k4 = np.empty(9)
+    x2 = np.empty(9)
+    x3 = np.empty(9)
+    x4 = np.empty(9)
+    g = np.empty(3)
+    g6 = np.empty(6)
+    G = np.empty((3, 3))
+    phi = np.empty((9, 9))
+    m1 = np.empty((9, 9))
+    m2 = np.empty((9, 9))
+    m3 = np.empty((9, 9))
+    m4 = np.empty((9, 9))
+    tmp = np.empty((9, 9))
+    for i in range(n):
+        nsub = max(1, int(np.ceil(abs(t[i]) / max_step)))
+        h = t[i] / nsub
+        for c in range(9):
+            x[c] = x0[i, c]
+        if with_stm:
+            for a in range(9):
+                for b in range(9):
+                    phi[a, b] = 1.0 if a == b else 0.0
+        for _ in range(nsub):
+            _nb_rhs(x, k1, mu, j2, req, w, alpha, g)
+            for c in range(9):
+                x2[c] = x[c] + 0.5 * h * k1[c]
+            _nb_rhs(x2, k2, mu, j2, req, w, alpha, g)
+            for c in range(9):
+                x3[c] = x[c] + 0.5 * h * k2[c]
+            _nb_rhs(x3, k3, mu, j2, req, w, alpha, g)
+            for c in range(9):
+                x4[c] = x[c] + h * k3[c]
+            _nb_rhs(x4, k4, mu, j2, req, w, alpha, g)
+            if with_stm:
+                _nb_grad(x, G, mu, j2, req, w, g6)
+                _nb_amul(G, phi, w, alpha, m1)
+                for a in range(9):
+                    for b in range(9):
+                        tmp[a, b] = phi[a, b] + 0.5 * h * m1[a, b]
+                _nb_grad(x2, G, mu, j2, req, w, g6)
+                _nb_amul(G, tmp, w, alpha, m2)
+                for a in range(9):
+                    for b in range(9):
+                        tmp[a, b] = phi[a, b] + 0.5 * h * m2[a, b]
+                _nb_grad(x3, G, mu, j2, req, w, g6)
+                _nb_amul(G, tmp, w, alpha, m3)
+                for a in range(9):
+                    for b in range(9):
+                        tmp[a, b] = phi[a, b] + h * m3[a, b]
+                _nb_grad(x4, G, mu, j2, req, w, g6)
+                _nb_amul(G, tmp, w, alpha, m4)
+                for a in range(9):
+                    for b in range(9):
+                        phi[a, b] = phi[a, b] + h / 6.0 * (m1[a, b] + 2 * m2[a, b]
+                                                           + 2 * m3[a, b] + m4[a, b])
+            for c in range(9):
+                x[c] = x[c] + h / 6.0 * (k1[c] + 2 * k2[c] + 2 * k3[c] + k4[c])
+        for c in range(9):
+            xo[i, c] = x[c]
+        if with_stm:
+            for a in range(9):
+                for b in range(9):
+                    phio[i, a, b] = phi[a, b]
+    return xo, phio
+
+
 @dataclass(frozen=True)
 class HypersonicEcef:
     """Hypersonic point-mass model in the rotating ECEF frame, state 9 ``[r, v, a_ng]``.
@@ -467,6 +606,21 @@ class HypersonicEcef:
         return A
 
     def _integrate(self, x: ArrayLike, dt: ArrayLike, with_stm: bool):
+        """RK4 of the state (and of ``Φ``), compiled; same numbers as
+        :meth:`_integrate_numpy` to rounding."""
+        x = np.asarray(x, dtype=np.float64)
+        lead = x.shape[:-1]
+        t = np.broadcast_to(_dt(dt), lead).reshape(-1)
+        xf = np.ascontiguousarray(x.reshape(-1, 9))
+        alpha = 0.0 if math.isinf(self.tau_s) else 1.0 / self.tau_s
+        j2 = J2 if self.j2 is None else float(self.j2)
+        xo, phio = _nb_integrate(xf, np.ascontiguousarray(t, dtype=np.float64),
+                                 float(self.max_step_s), MU_M3PS2, j2, WGS84_A_M,
+                                 float(self.omega_radps), alpha, bool(with_stm))
+        return xo.reshape(x.shape), (phio.reshape(lead + (9, 9)) if with_stm else None)
+
+    def _integrate_numpy(self, x: ArrayLike, dt: ArrayLike, with_stm: bool):
+        """The NumPy form of :meth:`_integrate` (the reference of the compiled one)."""
         x = np.asarray(x, dtype=np.float64)
         t = _dt(dt)
         # each state's own number of sub-steps (not the batch's largest): a track's prediction
