@@ -82,7 +82,8 @@ class EngagementResult:
             expected single-shot Pk) and ``flyout_status``.  ``threat_id`` is None for a shot at
             a false track; ``intercept_t_s``/``miss_m`` are the closest approach (NaN when the
             shot had no target).
-        threats: one row per threat: ``threat_id, outcome`` (killed | leaked), ``kill_t_s,
+        threats: one row per threat: ``threat_id, outcome`` (killed | leaked: reached the
+            ground | in_flight: neither by the end of the scenario), ``kill_t_s,
             kill_alt_m, kill_lat_deg, kill_lon_deg, impact_t_s, impact_lat_deg, impact_lon_deg,
             impacted`` (truth ended on the ground), ``nearest_asset_id, asset_distance_m,
             in_asset, shots``.
@@ -435,6 +436,8 @@ def _result(shots: _Shots, outcome: NDArray, kill_t: NDArray, weapons: Sequence[
         "predicted_intercept_t_s": shots.arr("t_pred").astype(float) if n else np.empty(0),
         "pip_lat_deg": np.degrees(lat), "pip_lon_deg": np.degrees(lon), "pip_alt_m": alt,
         "pk": shots.arr("pk").astype(float) if n else np.empty(0),
+        # the same numbers under the name that says what they are (pk: the earlier name)
+        "planned_pk": shots.arr("pk").astype(float) if n else np.empty(0),
         "flyout_status": np.array([FlyoutStatus.names()[s] for s in status], dtype=object),
     }
     # threats
@@ -462,7 +465,8 @@ def _result(shots: _Shots, outcome: NDArray, kill_t: NDArray, weapons: Sequence[
     leak = ~killed
     threats = {
         "threat_id": np.array(ids, dtype=object),
-        "outcome": np.where(killed, "killed", "leaked").astype(object),
+        "outcome": np.where(killed, "killed", np.where(impacted, "leaked", "in_flight")
+                            ).astype(object),
         "kill_t_s": kill_t, "kill_alt_m": kalt,
         "kill_lat_deg": np.degrees(klat), "kill_lon_deg": np.degrees(klon),
         "impact_t_s": np.where(leak, end_t, np.nan),

@@ -191,6 +191,19 @@ ENGAGEMENT_KEYS = ("outcome", "kill_t_s", "kill_alt_m", "shots", "nearest_asset_
 """Keys of the engagement outcome in each per-threat summary row."""
 
 
+def _killed_row(row: dict[str, Any], kill_t_s: float) -> dict[str, Any]:
+    """A killed threat's summary row: its flight ends at the kill, it never reaches the
+    ground (one vocabulary with ``outcome`` and the truth table)."""
+    out = dict(row)
+    out["impacted"] = False
+    for key in ("impact_lat_deg", "impact_lon_deg", "impact_speed_mps", "impact_error_m"):
+        out[key] = None
+    out["end_time_s"] = float(kill_t_s)
+    out["flight_time_s"] = float(kill_t_s) - float(row["launch_time_s"])
+    out["phases"] = [ph for ph in row.get("phases", []) if ph != "impact"] + ["killed"]
+    return out
+
+
 def _merged(rows: list[dict[str, Any]], extra: list[dict[str, Any]],
             keys: tuple[str, ...]) -> list[dict[str, Any]]:
     """``rows`` with ``keys`` of the per-threat rows ``extra`` added (matched by threat id)."""
@@ -309,12 +322,15 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
         if killed.any():
             tables["truth"] = truth_table(truncated_truth(trajs, engaged.kill_t_s),
                                           scenario.step_s, ell, killed=killed)
-        rows = _merged(rows, engaged.threats, ENGAGEMENT_KEYS)
+        rows = [_killed_row(r, engaged.kill_t_s[k]) if killed[k] else r
+                for k, r in enumerate(_merged(rows, engaged.threats, ENGAGEMENT_KEYS))]
         summary["weapons"] = engaged.weapons
+        outcomes = [e.get("outcome") for e in engaged.threats]
         summary["engagement"] = {
             "shots": int(engaged.engagements.num_rows),
             "kills": int(killed.sum()),
-            "leakers": int((~killed).sum()),
+            "leakers": outcomes.count("leaked"),
+            "in_flight": outcomes.count("in_flight"),
             "leakers_in_assets": int(sum(1 for e in engaged.threats
                                          if e.get("outcome") == "leaked" and e.get("in_asset"))),
         }

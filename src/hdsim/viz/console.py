@@ -45,10 +45,12 @@ def headline(summary: dict[str, Any]) -> list[str]:
     lines = []
     eng = summary.get("engagement")
     if eng is not None:
+        flying = eng.get("in_flight", 0)
         lines.append(f"{summary.get('scenario')}: {eng['kills']} of {n} threat"
                      f"{'' if n == 1 else 's'} killed, {eng['leakers']} leaked "
                      f"({eng.get('leakers_in_assets', 0)} inside defended assets), "
-                     f"{eng['shots']} round{'' if eng['shots'] == 1 else 's'} fired")
+                     + (f"{flying} still in flight, " if flying else "")
+                     + f"{eng['shots']} round{'' if eng['shots'] == 1 else 's'} fired")
         for w in summary.get("weapons", []):
             lines.append(f"  {w['weapon_id']} ({w['kind']}): {w['shots']} fired, "
                          f"{w['kills']} killed, {w['rounds_left']} left")
