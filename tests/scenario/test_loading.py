@@ -74,7 +74,8 @@ def test_every_problem_is_listed_with_path_value_and_line(tmp_path):
         "weapons[0].type = 'rocket': must be one of railgun, interceptor (line 12)",
         "weapons[1].muzzle_speed_mps = -3: must be greater than 0 and at most 8000 (line 13)",
         "weapons[2].id = 'rg2': duplicate id (already used by weapons[1]) (line 14)",
-        "fire_control.doctrine = 'fire': must be one of salvo, shoot_look_shoot (line 15)",
+        "fire_control.doctrine = 'fire': must be one of salvo, shoot_look_shoot, required_pk "
+        "(line 15)",
     ]
 
 

@@ -14,19 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from hdsim.config_base import ConfigModel, located_error
 from hdsim.scenario.config.campaign import CampaignSection
 from hdsim.scenario.config.earth import EarthConfig
+from hdsim.scenario.config.geo import fmt_num, within
 from hdsim.scenario.config.sensors import CoverageConfig, SensorsConfig
 from hdsim.scenario.config.threats import ThreatConfig
 from hdsim.scenario.config.tracking import TrackingSection
 from hdsim.scenario.config.weapons import DefendedAsset, FireControlConfig, WeaponConfig
 
-__all__ = ["DEFAULT_EPOCH", "Scenario"]
+__all__ = ["DEFAULT_EPOCH", "MAX_DURATION_S", "MAX_STEPS", "Scenario"]
 
 # ---------------------------------------------------------------------------------------------
 # The scenario
@@ -34,6 +35,15 @@ __all__ = ["DEFAULT_EPOCH", "Scenario"]
 
 DEFAULT_EPOCH = datetime(2000, 1, 1, 12, 0, 0, tzinfo=UTC)
 """Default scenario epoch: J2000.0, 2000-01-01T12:00:00Z."""
+
+MAX_DURATION_S = 7 * 86_400.0
+"""Longest scenario, s (7 days). A threat flies for under an hour (an intercontinental ballistic
+missile 30-40 min); a week leaves room for long raids, while the satellite tables (one row per
+satellite every 10 s or step_s) and the integration (0.5 s steps) stay bounded."""
+
+MAX_STEPS = 1.0e7
+"""Most master clock steps, ``duration_s / step_s``: the truth table has a row per step and
+threat in flight, so 1e7 steps are already ~1 GB per threat."""
 
 
 def _unique_ids(items: tuple[Any, ...], field: str) -> None:
@@ -58,12 +68,16 @@ class Scenario(ConfigModel):
         description="UTC time of t_s = 0, e.g. '2027-03-01T00:00:00Z'; a time without offset is "
         "taken as UTC. Default J2000.0 (2000-01-01T12:00:00Z).",
     )
-    duration_s: float = Field(
-        3600.0, gt=0.0, description="Simulation end, s after the epoch. Default 3,600."
+    duration_s: Annotated[float, within(
+        0.0, MAX_DURATION_S, "7 days; a threat flies for under an hour", low_open=True,
+        unit=" s")] = Field(
+        3600.0, gt=0.0, description="Simulation end, s after the epoch, in (0, 604,800] (7 "
+                                    "days). Default 3,600."
     )
     seed: int = Field(0, ge=0, description="Seed from which all randomness derives. Default 0.")
     step_s: float = Field(
-        1.0, gt=0.0, description="Master clock step, s (integrators may sub-step). Default 1."
+        1.0, gt=0.0, description="Master clock step, s (integrators may sub-step), > 0, at most "
+                                 "duration_s, and duration_s / step_s at most 1e7. Default 1."
     )
     earth: EarthConfig = Field(default_factory=EarthConfig, description="The Earth model.")
     threats: tuple[ThreatConfig, ...] = Field(
@@ -103,6 +117,11 @@ class Scenario(ConfigModel):
         duration_s = info.data.get("duration_s")
         if duration_s is not None and step_s > duration_s:
             raise ValueError(f"must not exceed duration_s = {duration_s:g}")
+        if duration_s is not None and duration_s / step_s > MAX_STEPS:
+            raise ValueError(
+                f"duration_s / step_s = {fmt_num(duration_s / step_s, 3)} steps: at most "
+                f"{fmt_num(MAX_STEPS)} (a truth row per step and threat); raise step_s to at "
+                f"least {fmt_num(duration_s / MAX_STEPS, 3)} or shorten duration_s")
         return step_s
 
     @field_validator("threats", "weapons", "defended_assets")

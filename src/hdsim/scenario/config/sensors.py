@@ -6,6 +6,7 @@ numbers of the right order of magnitude for studies, not the parameters of any r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -14,11 +15,13 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from hdsim.config_base import ConfigModel, Latitude, Longitude, located_error
 from hdsim.earth.constants import WGS84_A_M
-from hdsim.scenario.config.geo import RadarSite, deep_merge
+from hdsim.scenario.config.geo import RadarSite, deep_merge, fmt_num, within
 
-__all__ = ["MIN_ORBIT_ALTITUDE_M", "RADAR_PRESETS", "SPACE_LAYER_PRESETS", "CoverageConfig",
-           "CoverageRegion", "InfraredConfig", "OrbitalElements", "RadarConfig", "RadarNoise",
-           "RadarReference", "SensorsConfig", "SpaceLayerConfig", "WalkerConfig"]
+__all__ = ["MAX_COVERAGE_CELLS", "MAX_COVERAGE_SAMPLES", "MAX_ORBIT_ALTITUDE_M",
+           "MAX_SATELLITES", "MIN_ORBIT_ALTITUDE_M", "MIN_REVISIT_S", "RADAR_PRESETS",
+           "SPACE_LAYER_PRESETS", "CoverageConfig", "CoverageRegion", "InfraredConfig",
+           "OrbitalElements", "RadarConfig", "RadarNoise", "RadarReference", "SensorsConfig",
+           "SpaceLayerConfig", "WalkerConfig", "coverage_grid_shape"]
 
 # ---------------------------------------------------------------------------------------------
 # Space layers
@@ -27,11 +30,27 @@ __all__ = ["MIN_ORBIT_ALTITUDE_M", "RADAR_PRESETS", "SPACE_LAYER_PRESETS", "Cove
 MIN_ORBIT_ALTITUDE_M = 150_000.0
 """Lowest orbit altitude accepted, m: below ~150 km drag decays an orbit within days."""
 
+MAX_ORBIT_ALTITUDE_M = 1.0e8
+"""Highest orbit altitude (a circular orbit's, an elliptical orbit's apogee), m: 100,000 km, well
+beyond the geostationary orbit (35,786 km) and the apogees of highly elliptical orbits
+(~40,000 km); farther out the Moon's pull, not modelled, matters."""
+
+MAX_SATELLITES = 10_000
+"""Most satellites in one space layer: more than any constellation flown (Starlink has ~7,000);
+the sensor stage evaluates every satellite at every frame."""
+
+_MAX_SATELLITES_WHY = "more than any constellation flown; each is evaluated at every frame"
+
 
 def _orbit_altitude(altitude_m: float) -> float:
     if altitude_m < MIN_ORBIT_ALTITUDE_M:
         raise ValueError(
             f"must be at least {MIN_ORBIT_ALTITUDE_M:.0f} m (above the sensible atmosphere)"
+        )
+    if altitude_m > MAX_ORBIT_ALTITUDE_M:
+        raise ValueError(
+            f"must be at most {fmt_num(MAX_ORBIT_ALTITUDE_M)} m (100,000 km, beyond the "
+            "geostationary orbit; farther out the Moon's pull, not modelled, matters)"
         )
     return altitude_m
 
@@ -41,7 +60,8 @@ class WalkerConfig(ConfigModel):
     J. Br. Interplanet. Soc. 37, 1984): ``total`` satellites in ``planes`` circular orbits
     equally spaced over 360° of right ascension, ``phasing`` F in [0, P-1]."""
 
-    total: int = Field(gt=0, description="Total number of satellites T (required), > 0.")
+    total: int = Field(gt=0, description="Total number of satellites T (required), in "
+                                       "[1, 10,000].")
     planes: int = Field(
         gt=0, description="Number of orbital planes P (required), > 0; must divide total."
     )
@@ -50,11 +70,18 @@ class WalkerConfig(ConfigModel):
     )
     altitude_m: Annotated[float, AfterValidator(_orbit_altitude)] = Field(
         description="Circular orbit altitude above the equatorial radius, m (required), "
-        "≥ 150,000."
+        "in [150,000, 1e8]."
     )
     inclination_deg: float = Field(
         ge=0.0, le=180.0, description="Orbit inclination, degrees (required), in [0, 180]."
     )
+
+    @field_validator("total")
+    @classmethod
+    def _total_at_most(cls, total: int) -> int:
+        if total > MAX_SATELLITES:
+            raise ValueError(f"must be in [1, {MAX_SATELLITES:,}]: {_MAX_SATELLITES_WHY}")
+        return total
 
     @field_validator("planes")
     @classmethod
@@ -98,6 +125,15 @@ class OrbitalElements(ConfigModel):
                 f"perigee altitude a(1 - e) - {WGS84_A_M:.0f} m = {perigee_alt_m:.0f} m; must be "
                 f"at least {MIN_ORBIT_ALTITUDE_M:.0f} m (above the sensible atmosphere)",
             )
+        apogee_alt_m = self.semi_major_axis_m * (1.0 + self.eccentricity) - WGS84_A_M
+        if apogee_alt_m > MAX_ORBIT_ALTITUDE_M:
+            raise located_error(
+                ("semi_major_axis_m",),
+                self.semi_major_axis_m,
+                f"apogee altitude a(1 + e) - {WGS84_A_M:.0f} m = {apogee_alt_m:.4g} m; must be "
+                f"at most {fmt_num(MAX_ORBIT_ALTITUDE_M)} m (100,000 km, beyond the "
+                "geostationary orbit; farther out the Moon's pull, not modelled, matters)",
+            )
         return self
 
 
@@ -105,7 +141,12 @@ class InfraredConfig(ConfigModel):
     """A space-based infrared sensor (one per satellite of the layer). Defaults are notional:
     round numbers of the order of open descriptions of missile-warning/tracking sensors."""
 
-    frame_rate_hz: float = Field(1.0, gt=0.0, description="Revisit (frame) rate, Hz. Default 1.")
+    # At most 100 Hz, as a radar's revisit is at least 0.01 s: faster staring sensors exist,
+    # but the reports of every satellite at every frame would not fit in memory.
+    frame_rate_hz: Annotated[float, within(
+        0.0, 100.0, "100 frames a second at most: every satellite reports at every frame",
+        low_open=True, unit=" Hz")] = Field(
+        1.0, gt=0.0, description="Revisit (frame) rate, Hz, in (0, 100]. Default 1.")
     angle_noise_rad: float = Field(
         5.0e-5, gt=0.0, description="1-sigma line-of-sight noise per axis, rad. Default 5e-5."
     )
@@ -194,7 +235,8 @@ class SpaceLayerConfig(ConfigModel):
         "relative to the scenario file's folder.",
     )
     elements: tuple[OrbitalElements, ...] | None = Field(
-        None, description="Mean Keplerian elements of each satellite at the epoch."
+        None, description="Mean Keplerian elements of each satellite at the epoch (1 to "
+                          "10,000 satellites)."
     )
     infrared: InfraredConfig = Field(
         default_factory=InfraredConfig, description="The sensor each satellite carries."
@@ -224,7 +266,10 @@ class SpaceLayerConfig(ConfigModel):
             raise ValueError(f"file not found (looked for {path})")
         from hdsim.space import read_tle  # checksums and format, before anything runs
 
-        read_tle(path)
+        n = len(read_tle(path))
+        if n > MAX_SATELLITES:
+            raise ValueError(f"holds {n:,} satellites: at most {MAX_SATELLITES:,} in a layer "
+                             f"({_MAX_SATELLITES_WHY})")
         return path
 
     @model_validator(mode="after")
@@ -237,6 +282,10 @@ class SpaceLayerConfig(ConfigModel):
             )
         if self.elements is not None and len(self.elements) == 0:
             raise located_error(("elements",), [], "must list at least one satellite")
+        if self.elements is not None and len(self.elements) > MAX_SATELLITES:
+            raise located_error(("elements",), f"{len(self.elements):,} satellites",
+                                f"at most {MAX_SATELLITES:,} satellites in a layer "
+                                f"({_MAX_SATELLITES_WHY})")
         return self
 
 
@@ -288,6 +337,11 @@ RADAR_PRESETS: dict[str, dict[str, Any]] = {
 """Notional radars selectable with ``preset:`` (fields given beside it override)."""
 
 
+MIN_REVISIT_S = 0.01
+"""Shortest radar revisit, s: a phased array dwells some milliseconds per look, and a report per
+0.01 s per target is already more than the tracker needs."""
+
+
 class RadarConfig(ConfigModel):
     """A ground (or ship) radar: detections of range, azimuth, elevation and range rate."""
 
@@ -302,7 +356,10 @@ class RadarConfig(ConfigModel):
         0.5, ge=-5.0, lt=90.0, description="Lowest elevation searched, degrees. Default 0.5."
     )
     max_range_m: float = Field(2.0e6, gt=0.0, description="Instrumented range, m. Default 2e6.")
-    revisit_s: float = Field(1.0, gt=0.0, description="Time between looks at a target, s.")
+    revisit_s: Annotated[float, within(
+        MIN_REVISIT_S, math.inf, "100 looks a second at most (a phased array dwells a few "
+        "milliseconds per look; faster would flood the tracker)", unit=" s")] = Field(
+        1.0, gt=0.0, description="Time between looks at a target, s, ≥ 0.01. Default 1.")
     pfa: float = Field(
         1.0e-6, gt=0.0, lt=1.0, description="False-alarm probability per cell. Default 1e-6."
     )
@@ -384,6 +441,26 @@ class CoverageRegion(ConfigModel):
         return lon_max
 
 
+MAX_COVERAGE_CELLS = 2.0e6
+"""Most grid points of a coverage map: a 0.25° grid over the whole Earth has 1.04e6; each point
+is checked against every satellite at every time sample."""
+
+MAX_COVERAGE_SAMPLES = 1.0e5
+"""Most time samples of a coverage map, ``(end_s - start_s) / step_s``: a day at 1 s steps is
+86,400; every satellite's position is held at every sample."""
+
+
+def coverage_grid_shape(region: CoverageRegion, grid_deg: float) -> tuple[int, int]:
+    """Latitudes and longitudes of the coverage grid (``hdsim.scenario.coverage``, which builds
+    it: every ``grid_deg`` from the south-west corner, edges included when on the grid, a full
+    360° band not repeating its first meridian)."""
+    n_lat = math.floor((region.lat_max_deg - region.lat_min_deg) / grid_deg + 1e-9) + 1
+    n_lon = math.floor((region.lon_max_deg - region.lon_min_deg) / grid_deg + 1e-9) + 1
+    if n_lon > 1 and abs((n_lon - 1) * grid_deg - 360.0) < 1e-9:
+        n_lon -= 1
+    return n_lat, n_lon
+
+
 class CoverageConfig(ConfigModel):
     """Geometric coverage map for ``hdsim coverage`` (visibility only: no Sun, no signature)."""
 
@@ -408,3 +485,27 @@ class CoverageConfig(ConfigModel):
         if start_s is not None and not end_s > start_s:
             raise ValueError(f"must be greater than start_s = {start_s:g}")
         return end_s
+
+    @model_validator(mode="after")
+    def _size(self) -> CoverageConfig:
+        n_lat, n_lon = coverage_grid_shape(self.region, self.grid_deg)
+        if n_lat * n_lon > MAX_COVERAGE_CELLS:
+            r = self.region
+            area = (r.lat_max_deg - r.lat_min_deg) * (r.lon_max_deg - r.lon_min_deg)
+            need = math.sqrt(area / MAX_COVERAGE_CELLS)
+            raise located_error(
+                ("grid_deg",), self.grid_deg,
+                f"a grid of {n_lat:,} x {n_lon:,} = {fmt_num(n_lat * n_lon, 3)} cells over the "
+                f"region: at most {fmt_num(MAX_COVERAGE_CELLS)} cells (each is checked against "
+                f"every satellite at every sample); raise grid_deg to about {fmt_num(need, 2)} "
+                "or more, or shrink the region")
+        samples = (self.end_s - self.start_s) / self.step_s
+        if samples > MAX_COVERAGE_SAMPLES:
+            raise located_error(
+                ("step_s",), self.step_s,
+                f"(end_s - start_s) / step_s = {fmt_num(samples, 3)} time samples: at most "
+                f"{fmt_num(MAX_COVERAGE_SAMPLES)} (every satellite's position is held at "
+                f"every sample); raise step_s to at least "
+                f"{fmt_num((self.end_s - self.start_s) / MAX_COVERAGE_SAMPLES, 3)} or shorten the "
+                "span")
+        return self

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from hdsim.config_base import ConfigModel, GeoPoint, located_error
+from hdsim.config_base import ConfigModel, located_error
+from hdsim.scenario.config.geo import LaunchPoint, TargetPoint, within
 from hdsim.threats import VEHICLE_PRESETS
 
 __all__ = [
+    "MAX_BURNOUT_SPEED_MPS",
+    "POLE_MARGIN_DEG",
     "VehicleConfig",
     "BallisticBurnout",
     "GlideBurnout",
@@ -30,13 +33,41 @@ __all__ = [
 ]
 
 
-class VehicleConfig(ConfigModel):
-    """A vehicle with constant aerodynamic coefficients (see ``hdsim.threats.vehicles``)."""
+MAX_BURNOUT_SPEED_MPS = 11_000.0
+"""Burnout speeds must be below this, m/s: the Earth's escape speed is about 11.2 km/s at the
+surface, and a threat in this tool is suborbital (or at most orbital), never escaping."""
 
-    mass_kg: float = Field(gt=0.0, description="Mass, kg (> 0).")
-    reference_area_m2: float = Field(gt=0.0, description="Aerodynamic reference area, m² (> 0).")
-    cd: float = Field(gt=0.0, description="Drag coefficient (> 0).")
-    cl: float = Field(0.0, ge=0.0, description="Lift coefficient (≥ 0). Default 0 (no lift).")
+POLE_MARGIN_DEG = 0.01
+"""A launch point with a flown boost (or a crossrange waypoint) must be at least this far from a
+pole, degrees (about 1.1 km): the heading along which the boost, or the track to the waypoint, is
+laid out from the launch point is undefined at a pole."""
+
+_SUBORBITAL = "below the Earth's escape speed (~11.2 km/s): a threat is suborbital"
+_BURNOUT_SPEED = within(0.0, MAX_BURNOUT_SPEED_MPS, _SUBORBITAL, low_open=True, high_open=True,
+                        unit=" m/s")
+
+
+class VehicleConfig(ConfigModel):
+    """A vehicle with constant aerodynamic coefficients (see ``hdsim.threats.vehicles``).
+
+    The ranges are wide but physical, so that the flight stays finite: from a 1 kg projectile to
+    1,000 t (the vehicle after burnout; a whole Saturn V at lift-off was ~2,900 t); from 1 cm² to
+    100 m² of reference area; CD up to 10 (a flat plate is ~1.2-2, a capsule ~1.5) and CL up to 5
+    (above the best high-lift wing, ~3-4).
+    """
+
+    mass_kg: Annotated[float, within(
+        1.0, 1.0e6, "from a 1 kg projectile to a 1,000 t vehicle", unit=" kg")] = Field(
+        gt=0.0, description="Mass, kg, in [1, 1e6].")
+    reference_area_m2: Annotated[float, within(
+        1.0e-4, 100.0, "from 1 cm² to 100 m²", low_open=True, unit=" m²")] = Field(
+        gt=0.0, description="Aerodynamic reference area, m², in (1e-4, 100].")
+    cd: Annotated[float, within(
+        0.0, 10.0, "a flat plate has ~1.2-2, a capsule ~1.5", low_open=True)] = Field(
+        gt=0.0, description="Drag coefficient, in (0, 10].")
+    cl: Annotated[float, within(
+        0.0, 5.0, "the best high-lift wings reach ~3-4")] = Field(
+        0.0, ge=0.0, description="Lift coefficient, in [0, 5]. Default 0 (no lift).")
 
 
 
@@ -73,7 +104,9 @@ class BallisticBurnout(ConfigModel):
 
     aim: Literal["fixed", "minimum_energy", "lofted", "depressed"] | None = Field(
         None, description="Aim mode (see above).")
-    speed_mps: float | None = Field(None, gt=0.0, description="Burnout speed, m/s.")
+    speed_mps: Annotated[float, _BURNOUT_SPEED] | None = Field(
+        None, gt=0.0,
+        description="Burnout speed, m/s, in (0, 11,000): below the escape speed (~11.2 km/s).")
     flight_path_deg: float | None = Field(
         None, gt=0.0, lt=90.0, description="Flight-path angle above the horizontal, deg.")
     altitude_m: float = Field(0.0, ge=0.0, le=500_000.0,
@@ -113,7 +146,9 @@ class GlideBurnout(ConfigModel):
     point at launch time (``burn_time_s: 0``, the boost not flown), or after a flown boost
     phase downrange of it (``burn_time_s > 0``)."""
 
-    speed_mps: float = Field(gt=0.0, lt=11_000.0, description="Burnout speed, m/s.")
+    speed_mps: Annotated[float, _BURNOUT_SPEED] = Field(
+        gt=0.0,
+        description="Burnout speed, m/s, in (0, 11,000): below the escape speed (~11.2 km/s).")
     altitude_m: float = Field(gt=0.0, le=300_000.0, description="Burnout altitude, m.")
     flight_path_deg: float = Field(0.0, gt=-45.0, lt=89.0,
                                    description="Flight-path angle, deg. Default 0.")
@@ -140,7 +175,12 @@ class CrossrangeOffset(ConfigModel):
     """Fly through a waypoint offset sideways from the launch-target great circle."""
 
     type: Literal["crossrange_offset"] = Field(description="Maneuver type.")
-    offset_m: float = Field(description="Offset, m; positive to the right of the track.")
+    # 5,000 km: beyond the crossrange of any glider (a few thousand km at L/D 2-3), and an
+    # eighth of the Earth's circumference, so that the waypoint stays beside the track.
+    offset_m: Annotated[float, within(
+        -5.0e6, 5.0e6, "beyond any glider's crossrange, and an eighth of the Earth's "
+        "circumference", unit=" m")] = Field(
+        description="Offset, m, in [-5e6, 5e6]; positive to the right of the track.")
     at_fraction: float = Field(0.5, gt=0.0, lt=1.0,
                                description="Where along the track, as a fraction. Default 0.5.")
 
@@ -164,10 +204,27 @@ class GlideConfig(ConfigModel):
                                  "flies to the ground. Default to_target.")
     bank_deg: float = Field(0.0, ge=-89.0, le=89.0,
                             description="Open-loop bank angle, deg (guidance none). Default 0.")
-    end_speed_mps: float = Field(2000.0, gt=300.0,
+    end_speed_mps: Annotated[float, within(300.0, MAX_BURNOUT_SPEED_MPS, _SUBORBITAL,
+                                           low_open=True, high_open=True, unit=" m/s")] = Field(
+                                 2000.0, gt=300.0,
                                  description="Speed the energy management aims to have at the "
-                                             "terminal dive, m/s. Default 2,000.")
-    maneuvers: tuple[Maneuver, ...] = Field((), description="Maneuvers, in order.")
+                                             "terminal dive, m/s, in (300, 11,000). Default "
+                                             "2,000.")
+    maneuvers: tuple[Maneuver, ...] = Field(
+        (), description="Maneuvers, in order; each type at most once.")
+
+    @field_validator("maneuvers")
+    @classmethod
+    def _one_of_each_type(cls, maneuvers: tuple[Maneuver, ...]) -> tuple[Maneuver, ...]:
+        seen: dict[str, int] = {}
+        for i, m in enumerate(maneuvers):
+            if m.type in seen:
+                raise located_error(
+                    (i, "type"), m.type,
+                    f"duplicate maneuver type (already given by maneuvers[{seen[m.type]}]); "
+                    "each type at most once: merge them into one (e.g. a larger count)")
+            seen[m.type] = i
+        return maneuvers
 
 
 class CruiseConfig(ConfigModel):
@@ -182,8 +239,9 @@ class CruiseConfig(ConfigModel):
 
 class _ThreatBase(ConfigModel):
     id: str = Field(min_length=1, description="Unique id (required).")
-    launch: GeoPoint = Field(description="Launch point.")
-    target: GeoPoint = Field(description="Aim point.")
+    launch: LaunchPoint = Field(description="Launch point, altitude in [-500, 20,000] m.")
+    target: TargetPoint = Field(description="Aim point, on the ground: altitude in [-500, "
+                                            "9,000] m.")
     launch_time_s: float = Field(0.0, ge=0.0, description="Launch time, s. Default 0.")
     rcs_m2: float | None = Field(
         None, gt=0.0, description="Radar cross-section, m². Default: notional by type (0.05 "
@@ -198,7 +256,25 @@ class _ThreatBase(ConfigModel):
         vehicle = getattr(self, "vehicle", None)
         if vehicle is not None:
             _check_preset(vehicle)
+        if 90.0 - abs(self.launch.lat_deg) < POLE_MARGIN_DEG:
+            why = self._heading_needed_at_launch()
+            if why:
+                raise located_error(
+                    ("launch", "lat_deg"), self.launch.lat_deg,
+                    f"must be at least {POLE_MARGIN_DEG:g}° from a pole (|lat_deg| ≤ "
+                    f"{90.0 - POLE_MARGIN_DEG:g}) with {why}: the heading from the launch "
+                    "point is undefined at a pole")
         return self
+
+    def _heading_needed_at_launch(self) -> str | None:
+        """What lays out a path along a heading from the launch point, or None."""
+        burnout = getattr(self, "burnout", None)
+        if burnout is not None and burnout.burn_time_s > 0.0:
+            return "a flown boost (burnout.burn_time_s > 0; 0 is allowed)"
+        glide = getattr(self, "glide", None)
+        if glide is not None and any(m.type == "crossrange_offset" for m in glide.maneuvers):
+            return "a crossrange_offset maneuver (its waypoint is placed from the launch point)"
+        return None
 
 
 class BallisticThreat(_ThreatBase):
