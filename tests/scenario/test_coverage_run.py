@@ -116,7 +116,7 @@ def test_build_constellation_from_elements_and_tles() -> None:
             {"semi_major_axis_m": a_m, "inclination_deg": 30.0, "raan_deg": 10.0},
             {"sat_id": "named", "semi_major_axis_m": a_m, "inclination_deg": 30.0,
              "mean_anomaly_deg": 90.0}]},
-        {"id": "tle", "tle_file": str(SAMPLE_TLE_PATH)},
+        {"id": "tle", "tle_file": str(SAMPLE_TLE_PATH), "max_tle_age_days": None},
     ]}
     sc = scenario_from_dict(data)
     el = build_constellation(sc.sensors.space_layers[0])

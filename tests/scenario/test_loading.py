@@ -151,7 +151,7 @@ def test_tle_file_relative_to_the_scenario_folder(tmp_path, monkeypatch):
     path = write(sub, """
         name: x
         sensors:
-          space_layers: [{id: a, tle_file: sats.tle}]
+          space_layers: [{id: a, tle_file: sats.tle, max_tle_age_days: null}]
     """)
     assert load_scenario(path).sensors.space_layers[0].tle_file == (sub / "sats.tle").resolve()
     path.write_text("name: x\nsensors:\n  space_layers: [{id: a, tle_file: other.tle}]\n")

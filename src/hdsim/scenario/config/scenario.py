@@ -13,7 +13,7 @@ the offending field so the message names it exactly (``threats[2].id = 'bm-1': d
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -129,6 +129,34 @@ class Scenario(ConfigModel):
     def _ids_unique(cls, items: tuple[Any, ...], info: ValidationInfo) -> tuple[Any, ...]:
         _unique_ids(items, info.field_name)
         return items
+
+    @field_validator("sensors")
+    @classmethod
+    def _tle_fresh(cls, sensors: SensorsConfig, info: ValidationInfo) -> SensorsConfig:
+        """TLEs far from the scenario's span give kilometre errors or no position at all
+        (satellites written as NaN): refused, naming the layer, unless the layer says not to."""
+        epoch, duration_s = info.data.get("epoch"), info.data.get("duration_s")
+        if epoch is None or duration_s is None:
+            return sensors
+        end = epoch + timedelta(seconds=float(duration_s))
+        for i, layer in enumerate(sensors.space_layers):
+            if layer.tle_file is None or layer.max_tle_age_days is None:
+                continue
+            from hdsim.space import read_tle  # only for TLE layers (read once more: cheap)
+
+            epochs = read_tle(layer.tle_file).epochs_utc
+            gap = max(max((epoch - e).total_seconds(), (e - end).total_seconds(), 0.0)
+                      for e in epochs) / 86_400.0
+            if gap > layer.max_tle_age_days:
+                raise located_error(
+                    ("space_layers", i, "tle_file"), layer.tle_file.name,
+                    f"element sets up to {gap:,.0f} days from the scenario's span (epochs "
+                    f"{min(epochs):%Y-%m-%d} to {max(epochs):%Y-%m-%d}, scenario "
+                    f"{epoch:%Y-%m-%d}): at most max_tle_age_days = "
+                    f"{layer.max_tle_age_days:g} (SGP4's errors grow by kilometres a day and old "
+                    "sets stop propagating); use fresh elements, move epoch, or set "
+                    "max_tle_age_days: null")
+        return sensors
 
     @field_validator("threats")
     @classmethod

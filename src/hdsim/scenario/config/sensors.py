@@ -238,6 +238,10 @@ class SpaceLayerConfig(ConfigModel):
         None, description="Mean Keplerian elements of each satellite at the epoch (1 to "
                           "10,000 satellites)."
     )
+    max_tle_age_days: float | None = Field(
+        30.0, gt=0.0, description="With tle_file: the largest time between an element set's "
+        "epoch and the scenario's span, days (SGP4's errors grow by kilometres a day and old "
+        "sets stop propagating). None: no check. Default 30.")
     infrared: InfraredConfig = Field(
         default_factory=InfraredConfig, description="The sensor each satellite carries."
     )
