@@ -367,6 +367,14 @@ def _yaml_problem(text: str, exc: yaml.YAMLError) -> str:
     return f"could not parse the YAML: {exc}"
 
 
+def _check_events(loader_cls: type[Any], text: str) -> None:
+    checker = loader_cls(text)
+    try:
+        checker.check_events()
+    finally:
+        checker.dispose()
+
+
 def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
     """Parse YAML text by the scenario rules; returns the data and a map path -> line number.
 
@@ -379,11 +387,15 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple[Any, ...], int]
     if problems:
         raise ScenarioError(source, problems)
     try:
-        checker = _Loader(text)
         try:
-            checker.check_events()  # nothing is built before the whole file is checked
-        finally:
-            checker.dispose()
+            _check_events(_Loader, text)  # nothing is built before the whole file is checked
+        except yaml.YAMLError as exc:
+            if _Loader is _PyLoader or "nesting depth" not in str(exc):
+                raise
+            # libyaml (PyYAML >= 6.0.2) has its own nesting limit, reached while it scans
+            # ahead of the events: the pure-Python pass finds the depth rule at its own line
+            _check_events(_PyLoader, text)
+            raise
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
