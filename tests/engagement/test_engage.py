@@ -348,3 +348,23 @@ def test_rate_of_fire_sets_the_least_time_between_rounds():
     w = weapon(cfg)
     assert w.salvo_interval_s == 15.0 and w.reload_s == 15.0
     assert w.rail_life_rounds == 120 and w.rail_change_s == 1800.0
+
+
+def test_why_not_engaged_names_the_reason_per_weapon_and_threat():
+    """Out of range: every decision with a live track says no_intercept; a weapon that fires
+    records fired once, and awaiting assessment while its shot flies."""
+    truth = TrajectorySet([straight_threat("T1")])
+    far = sam(site_lon_rad=LON + np.radians(20.0), weapon_id="far")
+    res = run(truth, [far, sam()], doctrine="shoot_look_shoot")
+    r = res.reasons
+    by = {(w, t, k): int(n) for w, t, k, n in zip(r["weapon_id"], r["threat_id"], r["reason"],
+                                                   r["decisions"], strict=True)}
+    far_counts = {k: n for (w, _, k), n in by.items() if w == "far"}
+    assert set(far_counts) <= {"no_intercept", "track_awaiting_assessment",
+                               "track_not_fire_control_quality"}
+    assert far_counts["no_intercept"] > 0
+    assert by[("sam-1", "T1", "fired")] == len(res.engagements["shot_id"]) >= 1
+    assert by.get(("sam-1", "T1", "track_awaiting_assessment"), 0) > 0
+    alone = run(truth, [far])
+    assert alone.threats["why_not_engaged"][0].startswith("far: no_intercept (")
+    assert res.threats["why_not_engaged"][0] is None            # it was engaged

@@ -54,7 +54,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hdsim.earth import EarthModel, ecef_to_aer, ecef_to_geodetic
-from hdsim.engagement.fire_control import plan_shots
+from hdsim.engagement.fire_control import (
+    R_AWAITING,
+    R_BUSY,
+    R_EMPTY,
+    REASONS,
+    plan_shots,
+)
 from hdsim.engagement.flyout import FlyoutStatus, free_fall_accel
 from hdsim.engagement.flyout_table import FlyoutTable, flyout_table, site_range_alt
 from hdsim.engagement.interceptor import fly_interceptors, launch_state
@@ -91,6 +97,11 @@ class EngagementResult:
         kill_t_s: ``(N,)`` kill time of each threat of the truth (NaN: not killed), s.
         shot_times: per shot, recorded fly-out times, s.
         shot_states: per shot, recorded fly-out ECEF states ``(T_i, 6)``.
+        reasons: per weapon and threat, the decisions (at which the threat had a live track)
+            by reason the weapon fired or not (:data:`~hdsim.engagement.fire_control.REASONS`):
+            ``weapon_id, threat_id, reason, decisions``.  ``threats`` also gets
+            ``why_not_engaged``: for a threat never fired at, each weapon's most frequent
+            reason.
     """
 
     engagements: dict[str, NDArray]
@@ -99,6 +110,7 @@ class EngagementResult:
     kill_t_s: NDArray
     shot_times: list[NDArray] = field(default_factory=list)
     shot_states: list[NDArray] = field(default_factory=list)
+    reasons: dict[str, NDArray] = field(default_factory=dict)
 
 
 def truncated_truth(truth: TrajectorySet, kill_t_s: NDArray) -> TrajectorySet:
@@ -336,6 +348,7 @@ def simulate_engagements(
     rounds = np.array([w.magazine for w in weapons], np.int64)
     next_ready = np.full(n_w, -np.inf)
     rail_rounds = np.zeros(n_w, np.int64)  # rounds through the current rails
+    reasons = np.zeros((n_w, len(ids), len(REASONS)), np.int64)  # decisions by reason
     busy_until: dict[int, float] = {}
     shots = _Shots()
     kill_t = np.full(len(ids), np.nan)
@@ -365,25 +378,32 @@ def simulate_engagements(
                     busy_until[tid] = max(busy_until.get(tid, -np.inf),
                                           end + config.assess_delay_s)
         ready = (rounds > 0) & (next_ready <= t_d)
-        if not ready.any():
-            continue
         rows = latest_rows(tr, t_d, config.max_track_age_s)
         if rows.size == 0:
             continue
-        busy = np.array([busy_until.get(int(i), -np.inf) > t_d for i in tr.track_id[rows]])
         thr = tr.truth_idx[rows]
+        # why each weapon does not fire at each live track (fire control fills the rest)
+        why = np.full((n_w, rows.size), R_BUSY, np.int8)
+        why[rounds <= 0] = R_EMPTY
+        if not ready.any():
+            _count_reasons(reasons, why, thr)
+            continue
+        busy = np.array([busy_until.get(int(i), -np.inf) > t_d for i in tr.track_id[rows]])
         known_dead = np.zeros(rows.size, bool)
         has = thr >= 0
         known_dead[has] = kill_t[thr[has]] + config.assess_delay_s <= t_d
         free = ~busy & ~known_dead
+        why[np.ix_(ready, ~free)] = R_AWAITING
         if not free.any():
+            _count_reasons(reasons, why, thr)
             continue
         candidate = ready[:, None] & free[None, :]
         life = np.array([w.rail_life_rounds or np.iinfo(np.int64).max for w in weapons],
                         np.int64)
         usable = np.minimum(rounds, life - rail_rounds)  # a salvo never outlasts the rails
         orders = plan_shots(t_d, tr, rows, candidate, weapons, tables, usable, config, earth,
-                            defended_assets)
+                            defended_assets, why=why)
+        _count_reasons(reasons, why, thr)
         if len(orders) == 0:
             continue
         row_thr = dict(zip(rows.tolist(), thr.tolist(), strict=True))
@@ -410,7 +430,44 @@ def simulate_engagements(
             busy_until[int(tid)] = float(orders.t_intercept_s[m].max()) + config.assess_delay_s
     _fly_pending(shots, weapons, truth, tr, config, earth, rng)
     kill_t, outcome = _resolve(shots, weapons, len(ids))
-    return _result(shots, outcome, kill_t, weapons, rounds, truth, earth, defended_assets)
+    res = _result(shots, outcome, kill_t, weapons, rounds, truth, earth, defended_assets)
+    res.reasons.update(_reason_table(reasons, weapons, ids))
+    res.threats["why_not_engaged"] = _why_not(reasons, weapons, res.threats["shots"])
+    return res
+
+
+def _count_reasons(counts: NDArray, why: NDArray, thr: NDArray) -> None:
+    """Add one decision's reasons of the tracks of real threats to ``counts (W, T, R)``."""
+    has = thr >= 0
+    if not has.any():
+        return
+    w, j = np.nonzero(np.broadcast_to(has, why.shape))
+    np.add.at(counts, (w, thr[j], why[w, j]), 1)
+
+
+def _reason_table(counts: NDArray, weapons: Sequence[Weapon], ids: Sequence[str]
+                  ) -> dict[str, NDArray]:
+    w, t, r = np.nonzero(counts)
+    return {"weapon_id": np.array([weapons[i].weapon_id for i in w], dtype=object),
+            "threat_id": np.array([ids[i] for i in t], dtype=object),
+            "reason": np.array([REASONS[i] for i in r], dtype=object),
+            "decisions": counts[w, t, r].astype(np.int64)}
+
+
+def _why_not(counts: NDArray, weapons: Sequence[Weapon], shots: NDArray) -> NDArray:
+    """For each threat no round was fired at: each weapon's most frequent reason, e.g.
+    ``railgun-1: no_intercept (212 of 230 decisions)``; None for threats engaged or never
+    tracked."""
+    out = np.full(counts.shape[1], None, dtype=object)
+    for t in np.flatnonzero(np.asarray(shots) == 0):
+        parts = []
+        for w, weapon in enumerate(weapons):
+            c = counts[w, t]
+            if c.sum():
+                r = int(np.argmax(c))
+                parts.append(f"{weapon.weapon_id}: {REASONS[r]} ({c[r]} of {c.sum()} decisions)")
+        out[t] = "; ".join(parts) or None
+    return out
 
 
 def _result(shots: _Shots, outcome: NDArray, kill_t: NDArray, weapons: Sequence[Weapon],

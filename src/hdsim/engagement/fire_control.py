@@ -78,6 +78,7 @@ from hdsim.threats.trajectory import hermite
 from hdsim.tracking.history import TrackStatus
 
 __all__ = [
+    "REASONS",
     "FireOrders",
     "InterceptSolution",
     "TofFn",
@@ -351,6 +352,21 @@ class FireOrders:
         return int(self.weapon_idx.size)
 
 
+REASONS: tuple[str, ...] = ("fired", "weapon_busy", "magazine_empty",
+                            "track_awaiting_assessment", "track_not_fire_control_quality",
+                            "no_intercept", "pk_below_min", "assigned_elsewhere")
+"""Why a weapon did or did not fire at a live track at a decision (the codes are indices):
+``fired``; ``weapon_busy`` (reloading, recharging between rounds, or changing rails);
+``magazine_empty``; ``track_awaiting_assessment`` (a shot at it is in flight or being
+assessed, or it is known killed); ``track_not_fire_control_quality`` (not confirmed, or its
+position error above the weapon's threshold); ``no_intercept`` (no predicted intercept point
+inside the weapon's envelope: range, altitude, time of flight, elevation); ``pk_below_min``
+(the engagement's planned Pk below ``min_pk``); ``assigned_elsewhere`` (the weapon-target
+assignment gave the weapon to another track, or the track to another weapon)."""
+(R_FIRED, R_BUSY, R_EMPTY, R_AWAITING, R_NOT_FCQ, R_NO_INTERCEPT, R_LOW_PK,
+ R_ELSEWHERE) = range(len(REASONS))
+
+
 def _empty_orders() -> FireOrders:
     e = np.empty(0)
     i = np.empty(0, np.int64)
@@ -368,6 +384,7 @@ def plan_shots(
     config: FireControlConfig,
     earth: EarthModel,
     assets: Sequence[DefendedAsset] = (),
+    why: NDArray | None = None,
 ) -> FireOrders:
     """One fire-control decision at time ``t_s`` from the track rows ``rows``.
 
@@ -382,14 +399,20 @@ def plan_shots(
         config: fire-control settings.
         earth: Earth model.
         assets: defended assets (threat priority).
+        why: optional ``(W, n)`` int array of :data:`REASONS` codes, filled in place for the
+            candidate pairs (the caller sets the others: busy weapon, empty magazine, track
+            awaiting assessment).
     """
     n, n_w = rows.size, len(weapons)
     if n == 0 or n_w == 0:
         return _empty_orders()
     status, cov = tracks.status[rows], tracks.cov[rows]
     thr = np.array([w.sigma_threshold_m for w in weapons])
-    ok = candidate & engageable(status[None, :], cov[None], thr[:, None]) \
-        & (np.asarray(rounds) > 0)[:, None]
+    quality = engageable(status[None, :], cov[None], thr[:, None])
+    ok = candidate & quality & (np.asarray(rounds) > 0)[:, None]
+    if why is not None:
+        why[candidate] = R_ELSEWHERE
+        why[candidate & ~quality] = R_NOT_FCQ
     if not ok.any():
         return _empty_orders()
     sel = np.flatnonzero(ok.any(axis=0))
@@ -437,6 +460,13 @@ def plan_shots(
     value = threat_priority(t_imp, p_imp, t_s, assets, earth, config.asset_weight,
                             config.tti_ref_s)
     wi, ti = assign_weapons(pk_salvo, value, config.min_pk)
+    if why is not None:
+        sub = why[:, sel]
+        feas = sol.feasible[:, first].T                                   # (W, n_sel)
+        sub[ok_s & ~feas] = R_NO_INTERCEPT
+        sub[ok_s & feas & ~(pk_salvo >= max(config.min_pk, 1e-300))] = R_LOW_PK
+        sub[wi, ti] = R_FIRED
+        why[:, sel] = sub
 
     out: dict[str, list] = {k: [] for k in ("w", "row", "tl", "ti", "pip", "pk", "v")}
     for w, t in zip(wi, ti, strict=True):

@@ -187,7 +187,7 @@ TRACKING_KEYS = ("first_detection_s", "first_track_s", "first_confirmed_s",
 """Keys of the tracking scores in each per-threat summary row."""
 
 ENGAGEMENT_KEYS = ("outcome", "kill_t_s", "kill_alt_m", "shots", "nearest_asset_id",
-                   "asset_distance_m", "in_asset")
+                   "asset_distance_m", "in_asset", "why_not_engaged")
 """Keys of the engagement outcome in each per-threat summary row."""
 
 
@@ -318,6 +318,7 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
         with _stage("engagement", timings, progress, "Engaging") as cb:
             engaged = run_engagement(comp, history, labels, trajs, progress=cb)
         tables["engagements"] = engaged.engagements
+        tables["engagement_reasons"] = engaged.reasons
         killed = np.isfinite(engaged.kill_t_s)
         if killed.any():
             tables["truth"] = truth_table(truncated_truth(trajs, engaged.kill_t_s),

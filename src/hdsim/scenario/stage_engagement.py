@@ -33,6 +33,8 @@ class EngagementOutput:
     threats: list[dict[str, Any]]
     weapons: list[dict[str, Any]]
     kill_t_s: np.ndarray
+    reasons: pa.Table | None = None
+    """``engagement_reasons.parquet``: decisions by reason, per weapon and threat."""
 
 
 def _rows(table: dict[str, np.ndarray]) -> list[dict[str, Any]]:
@@ -68,5 +70,11 @@ def run_engagement(comp: Components, history: TrackHistory | None,
                                defended_assets=comp.defended_assets, progress=progress)
     eng = {k: (pa.array(list(v), pa.string()) if np.asarray(v).dtype == object else v)
            for k, v in res.engagements.items()}
+    reasons = pa.table({
+        "weapon_id": pa.array(list(res.reasons.get("weapon_id", [])), pa.string()),
+        "threat_id": pa.array(list(res.reasons.get("threat_id", [])), pa.string()),
+        "reason": pa.array(list(res.reasons.get("reason", [])), pa.string()),
+        "decisions": pa.array(np.asarray(res.reasons.get("decisions", []), np.int64)),
+    })
     return EngagementOutput(engagements=pa.table(eng), threats=_rows(res.threats),
-                            weapons=_rows(res.weapons), kill_t_s=res.kill_t_s)
+                            weapons=_rows(res.weapons), kill_t_s=res.kill_t_s, reasons=reasons)

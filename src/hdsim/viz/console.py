@@ -65,6 +65,8 @@ def headline(summary: dict[str, Any]) -> list[str]:
                          f"{'never' if fd is None else f't = {fd:.0f} s'}, first fire-control "
                          f"track {'never' if ff is None else f't = {ff:.0f} s'}"
                          + (f", {r['outcome']}" if r.get("outcome") else ""))
+            if r.get("why_not_engaged"):
+                lines.append(f"    not engaged: {r['why_not_engaged']}")
     return lines
 
 
@@ -95,7 +97,8 @@ def print_threats(console: Console, rows: list[dict[str, Any]]) -> None:
         table.add_row(r["threat_id"], r["type"], f(r["ground_range_m"], 1e3, "{:.0f}"),
                       f(r["flight_time_s"], 1, "{:.0f}"), f(r["max_speed_mps"], 1, "{:.0f}"),
                       f(r["max_mach"]), f(r["apogee_m"], 1e3), f(r["mean_glide_alt_m"], 1e3),
-                      f(r["impact_error_m"], 1e3, "{:.2f}") if r["impacted"] else "no impact")
+                      f(r["impact_error_m"], 1e3, "{:.2f}") if r["impacted"]
+                      else ("killed" if r.get("outcome") == "killed" else "no impact"))
     console.print(table)
 
 
