@@ -241,3 +241,30 @@ def test_result_folders_follow_the_umask(tmp_path):
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) == 0o750
     assert stat.S_IMODE((out / "t.parquet").stat().st_mode) == 0o640
+
+
+def test_a_non_finite_flight_fails_the_run_naming_the_threat(tmp_path, monkeypatch):
+    """No NaN reaches a result file: a threat whose integration went non-finite stops the run
+    with its id and time, and nothing is written."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from hdsim.scenario import load_scenario
+    from hdsim.scenario import run as run_loop
+    from hdsim.threats.trajectory import TrajectorySet
+
+    real = run_loop.fly_specs
+
+    def poisoned(specs, comp, progress=None):
+        trajs = real(specs, comp, progress)
+        tr = trajs[0]
+        tr.states[5:] = np.nan
+        return TrajectorySet(list(trajs))
+
+    monkeypatch.setattr(run_loop, "fly_specs", poisoned)
+    sc = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "cruise.yaml")
+    with pytest.raises(ValueError, match=r"threats\['hcm-1'\]: the flight became non-finite at "
+                                         r"t = \d+\.\d{3} s"):
+        run_loop.run_scenario(sc, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

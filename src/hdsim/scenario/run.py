@@ -191,6 +191,19 @@ ENGAGEMENT_KEYS = ("outcome", "kill_t_s", "kill_alt_m", "shots", "nearest_asset_
 """Keys of the engagement outcome in each per-threat summary row."""
 
 
+def check_finite(trajs: TrajectorySet) -> None:
+    """Refuse a trajectory with a non-finite state (NaN or infinity): nothing downstream may
+    write it as data. Raises ``ValueError`` naming the threat and the first bad time."""
+    for tr in trajs:
+        bad = ~np.isfinite(tr.states).all(axis=1)
+        if bad.any():
+            t = float(tr.times[np.argmax(bad)])
+            raise ValueError(
+                f"threats[{tr.threat_id!r}]: the flight became non-finite at t = {t:.3f} s "
+                "(NaN or infinite position or velocity); nothing was written. Check the "
+                "vehicle and burnout values of this threat")
+
+
 def _killed_row(row: dict[str, Any], kill_t_s: float) -> dict[str, Any]:
     """A killed threat's summary row: its flight ends at the kill, it never reaches the
     ground (one vocabulary with ``outcome`` and the truth table)."""
@@ -278,6 +291,7 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
     timings: dict[str, float] = {}
     with _stage("threats", timings, progress, "Flying threats") as cb:
         trajs = fly_specs(comp.threats, comp, progress=cb)
+    check_finite(trajs)
     ell = comp.earth.ellipsoid
     truth = truth_table(trajs, scenario.step_s, ell)
     rows = threat_summary(scenario, trajs, ell)
