@@ -19,25 +19,34 @@ from numpy.typing import ArrayLike, NDArray
 
 from hdsim.earth.ellipsoid import EarthModel
 
-__all__ = ["free_fall_nodes"]
+__all__ = ["free_fall_nodes", "gravity_j2_into"]
 
 
 @numba.njit(cache=True, inline="always")
-def _deriv(x, out, mu, j2, req, w):
-    px, py, pz = x[0], x[1], x[2]
+def gravity_j2_into(px, py, pz, mu, j2, req, out, o):
+    """Point-mass + J2 gravity at ``(px, py, pz)`` (m) into ``out[o:o + 3]`` (m/s²), compiled:
+    the formula and operation order of :func:`hdsim.earth.gravity_ecef`, for Numba kernels."""
     r2 = px * px + py * py + pz * pz
     r = np.sqrt(r2)
     k = -mu / (r2 * r)
-    z2 = pz * pz / r2
-    c = 1.5 * j2 * req * req / r2
-    fxy = k * (1.0 + c * (1.0 - 5.0 * z2))
-    fz = k * (1.0 + c * (3.0 - 5.0 * z2))
+    z2_r2 = pz * pz / r2
+    c = 1.5 * j2 * (req * req) / r2
+    fxy = k * (1.0 + c * (1.0 - 5.0 * z2_r2))
+    fz = k * (1.0 + c * (3.0 - 5.0 * z2_r2))
+    out[o] = fxy * px
+    out[o + 1] = fxy * py
+    out[o + 2] = fz * pz
+
+
+@numba.njit(cache=True, inline="always")
+def _deriv(x, out, mu, j2, req, w, g):
+    gravity_j2_into(x[0], x[1], x[2], mu, j2, req, g, 0)
     out[0] = x[3]
     out[1] = x[4]
     out[2] = x[5]
-    out[3] = fxy * px + (2.0 * w * x[4] + w * w * px)
-    out[4] = fxy * py + (-2.0 * w * x[3] + w * w * py)
-    out[5] = fz * pz + 0.0
+    out[3] = g[0] + (2.0 * w * x[4] + w * w * x[0])
+    out[4] = g[1] + (-2.0 * w * x[3] + w * w * x[1])
+    out[5] = g[2] + 0.0
 
 
 @numba.njit(cache=True)
@@ -50,6 +59,7 @@ def _nodes(x0, h, n_nodes, mu, j2, req, w, r_stop2):
     k4 = np.empty(6)
     y = np.empty(6)
     x = np.empty(6)
+    g = np.empty(3)
     for i in range(n):
         for c in range(6):
             x[c] = x0[i, c]
@@ -57,16 +67,16 @@ def _nodes(x0, h, n_nodes, mu, j2, req, w, r_stop2):
         stopped = False
         for j in range(1, n_nodes):
             if not stopped:
-                _deriv(x, k1, mu, j2, req, w)
+                _deriv(x, k1, mu, j2, req, w, g)
                 for c in range(6):
                     y[c] = x[c] + 0.5 * h * k1[c]
-                _deriv(y, k2, mu, j2, req, w)
+                _deriv(y, k2, mu, j2, req, w, g)
                 for c in range(6):
                     y[c] = x[c] + 0.5 * h * k2[c]
-                _deriv(y, k3, mu, j2, req, w)
+                _deriv(y, k3, mu, j2, req, w, g)
                 for c in range(6):
                     y[c] = x[c] + h * k3[c]
-                _deriv(y, k4, mu, j2, req, w)
+                _deriv(y, k4, mu, j2, req, w, g)
                 for c in range(6):
                     x[c] = x[c] + (h / 6.0) * (k1[c] + 2.0 * k2[c] + 2.0 * k3[c] + k4[c])
                 if x[0] * x[0] + x[1] * x[1] + x[2] * x[2] < r_stop2:

@@ -348,6 +348,8 @@ def simulate_engagements(
     rounds = np.array([w.magazine for w in weapons], np.int64)
     next_ready = np.full(n_w, -np.inf)
     rail_rounds = np.zeros(n_w, np.int64)  # rounds through the current rails
+    rail_life = np.array([w.rail_life_rounds or np.iinfo(np.int64).max for w in weapons],
+                         np.int64)
     reasons = np.zeros((n_w, len(ids), len(REASONS)), np.int64)  # decisions by reason
     busy_until: dict[int, float] = {}
     shots = _Shots()
@@ -398,9 +400,7 @@ def simulate_engagements(
             _count_reasons(reasons, why, thr)
             continue
         candidate = ready[:, None] & free[None, :]
-        life = np.array([w.rail_life_rounds or np.iinfo(np.int64).max for w in weapons],
-                        np.int64)
-        usable = np.minimum(rounds, life - rail_rounds)  # a salvo never outlasts the rails
+        usable = np.minimum(rounds, rail_life - rail_rounds)  # a salvo never outlasts the rails
         orders = plan_shots(t_d, tr, rows, candidate, weapons, tables, usable, config, earth,
                             defended_assets, why=why)
         _count_reasons(reasons, why, thr)

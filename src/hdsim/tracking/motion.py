@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hdsim.earth import J2, MU_M3PS2, OMEGA_EARTH_RADPS, WGS84_A_M, gravity_ecef
+from hdsim.earth.free_fall import gravity_j2_into
 from hdsim.earth.vectors import rotating_frame_accel
 
 __all__ = [
@@ -408,22 +409,8 @@ _HYP_LAST: list = [None, None]  # one-entry cache: the state integrated with the
 # (n, 9, 9) arrays of a few tracks (issue: speed). Same formulas as the NumPy form
 # (``HypersonicEcef._integrate_numpy``, kept as the reference the tests compare against).
 @numba.njit(cache=True, inline="always")
-def _nb_gravity(px, py, pz, mu, j2, req, out, o):
-    r2 = px * px + py * py + pz * pz
-    r = np.sqrt(r2)
-    k = -mu / (r2 * r)
-    z2_r2 = pz * pz / r2
-    c = 1.5 * j2 * (req * req) / r2
-    fxy = k * (1.0 + c * (1.0 - 5.0 * z2_r2))
-    fz = k * (1.0 + c * (3.0 - 5.0 * z2_r2))
-    out[o] = fxy * px
-    out[o + 1] = fxy * py
-    out[o + 2] = fz * pz
-
-
-@numba.njit(cache=True, inline="always")
 def _nb_rhs(x, out, mu, j2, req, w, alpha, g):
-    _nb_gravity(x[0], x[1], x[2], mu, j2, req, g, 0)
+    gravity_j2_into(x[0], x[1], x[2], mu, j2, req, g, 0)
     out[0] = x[3]
     out[1] = x[4]
     out[2] = x[5]
@@ -442,8 +429,8 @@ def _nb_grad(x, G, mu, j2, req, w, g6):
         dp0 = 1.0 if j == 0 else 0.0
         dp1 = 1.0 if j == 1 else 0.0
         dp2 = 1.0 if j == 2 else 0.0
-        _nb_gravity(x[0] + dp0, x[1] + dp1, x[2] + dp2, mu, j2, req, g6, 0)
-        _nb_gravity(x[0] - dp0, x[1] - dp1, x[2] - dp2, mu, j2, req, g6, 3)
+        gravity_j2_into(x[0] + dp0, x[1] + dp1, x[2] + dp2, mu, j2, req, g6, 0)
+        gravity_j2_into(x[0] - dp0, x[1] - dp1, x[2] - dp2, mu, j2, req, g6, 3)
         for c in range(3):
             G[c, j] = (g6[c] - g6[3 + c]) / 2.0
     G[0, 0] = G[0, 0] + w * w
