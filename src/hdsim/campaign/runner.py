@@ -286,8 +286,9 @@ def _concat(paths: list[Path], schema: pa.Schema | None = None) -> pa.Table | No
 
 
 def build_catalog(out: Path, vary_paths: Sequence[str], sweep_paths: Sequence[str]
-                  ) -> dict[str, pa.Table]:
-    """Rebuild ``catalog.duckdb`` and the summary files from ``runs/`` (main process only)."""
+                  ) -> tuple[dict[str, pa.Table], pa.Table]:
+    """Rebuild ``catalog.duckdb`` and the summary Parquet files from ``runs/`` (main process
+    only); the summary tables and the ``threat_outcomes`` table."""
     runs_dir = out / "runs"
     ids = sorted(_finished(runs_dir))
     summaries = [read_summary(runs_dir / i) for i in ids]
@@ -326,7 +327,7 @@ def build_catalog(out: Path, vary_paths: Sequence[str], sweep_paths: Sequence[st
         buf = pa.BufferOutputStream()
         pq.write_table(t, buf)
         _atomic_bytes(out / f"summary_{name}.parquet", buf.getvalue().to_pybytes())
-    return summary
+    return summary, tables["threat_outcomes"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,13 +370,8 @@ def open_campaign(out_dir: str | Path) -> Campaign:
     section = CampaignSection(**record["section"])
     vary = sorted(section.vary)
     sweeps = sorted(p for p, v in section.vary.items() if v.kind == "list")
-    summary = build_catalog(out, vary, sweeps)
+    summary, outcomes = build_catalog(out, vary, sweeps)
     info = {"n_draws": record["n_draws"], "vary": vary, "sweeps": sweeps}
-    con = duckdb.connect(str(out / CATALOG_FILE), read_only=True)
-    try:
-        outcomes = arrow_of(con, "SELECT * FROM threat_outcomes")
-    finally:
-        con.close()
     _write_summary_files(out, summary, info, outcomes)
     return Campaign(out, summary, info)
 
