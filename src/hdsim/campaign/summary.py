@@ -71,6 +71,16 @@ def _with_interval(table: pa.Table, k: str, n: str, name: str) -> pa.Table:
             .append_column(f"{name}_hi", pa.array(hi, mask=~np.isfinite(hi))))
 
 
+_PER_RUN = """per_run AS (
+            SELECT r.run_id, any_value(r.grid_point) AS grid_point,
+                   count(t.threat_id) FILTER (WHERE t.outcome = 'leaked') AS leakers,
+                   count(t.threat_id) FILTER (WHERE t.outcome = 'killed') AS kills,
+                   coalesce(sum(t.shots), 0) AS shots
+            FROM runs r LEFT JOIN threat_outcomes t USING (run_id)
+            WHERE r.status = 'ok' GROUP BY r.run_id)"""
+"""The per-draw leakers, kills and shots of the successful draws (a CTE of the queries below)."""
+
+
 def summarize(con: duckdb.DuckDBPyConnection, sweep_paths: Sequence[str] = ()
               ) -> dict[str, pa.Table]:
     """The summary tables of a campaign catalog (see the module doc)."""
@@ -78,13 +88,7 @@ def summarize(con: duckdb.DuckDBPyConnection, sweep_paths: Sequence[str] = ()
     has_eng = con.sql("SELECT count(*) FROM threat_outcomes WHERE outcome IS NOT NULL"
                       ).fetchall()[0][0] > 0
     grid = arrow_of(con, f"""
-        WITH per_run AS (
-            SELECT r.run_id, any_value(r.grid_point) AS grid_point,
-                   count(t.threat_id) FILTER (WHERE t.outcome = 'leaked') AS leakers,
-                   count(t.threat_id) FILTER (WHERE t.outcome = 'killed') AS kills,
-                   coalesce(sum(t.shots), 0) AS shots
-            FROM runs r LEFT JOIN threat_outcomes t USING (run_id)
-            WHERE r.status = 'ok' GROUP BY r.run_id),
+        WITH {_PER_RUN},
         agg AS (
             SELECT grid_point, count(*) FILTER (WHERE leakers = 0) AS runs_no_leaker,
                    avg(leakers) AS mean_leakers,
@@ -132,12 +136,8 @@ def summarize(con: duckdb.DuckDBPyConnection, sweep_paths: Sequence[str] = ()
             SELECT grid_point, count(*) AS runs, sum(wall_s) AS wall_s, {sums}
             FROM runs WHERE status = 'ok' GROUP BY grid_point ORDER BY grid_point""")
     if has_eng:
-        leak = arrow_of(con, """
-            WITH per_run AS (
-                SELECT r.run_id, any_value(r.grid_point) AS grid_point,
-                       count(t.threat_id) FILTER (WHERE t.outcome = 'leaked') AS leakers
-                FROM runs r LEFT JOIN threat_outcomes t USING (run_id)
-                WHERE r.status = 'ok' GROUP BY r.run_id)
+        leak = arrow_of(con, f"""
+            WITH {_PER_RUN}
             SELECT grid_point, leakers, count(*) AS runs,
                    count(*) / sum(count(*)) OVER (PARTITION BY grid_point) AS fraction
             FROM per_run GROUP BY grid_point, leakers ORDER BY grid_point, leakers""")
