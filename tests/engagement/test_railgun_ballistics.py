@@ -126,3 +126,34 @@ def test_guided_projectile_needs_a_target():
     state0 = railgun_launch_state(LAT, LON, 0.0, 0.0, 0.5, railgun_notional(), EarthModel())
     with pytest.raises(ValueError, match="target_state"):
         fly_projectiles(state0, 0.0, railgun_notional(guided=True), EarthModel())
+
+
+def test_lift_limited_divert_is_q_a_cl_over_m():
+    """A fin-steered round at 20 km told to turn hard (PN demand 43 g) turns at
+    ``q A CL_max / m``, with the 1976 density at 20 km from the ``ambiance`` package (an
+    independent implementation) — far below its 20 g thruster limit; in the same flight with
+    no aerodynamic limit it turns at the 20 g limit."""
+    from hdsim.earth import G0_MPS2 as G0
+    from hdsim.earth import SPHERE
+
+    earth = EarthModel("sphere", rotation=False, j2=False, atmosphere=True)
+    r0 = np.array([SPHERE.a_m + 20_000.0, 0.0, 0.0])
+    v0 = np.array([0.0, 2000.0, 0.0])
+    tgt_p = r0 + np.array([0.0, 10_000.0, 10_000.0])   # PN demand 3·1414·0.1 = 43 g
+
+    def target(t):
+        t = np.asarray(t, float)
+        return np.tile(np.r_[tgt_p, 0.0, 0.0, 0.0], (len(t), 1))
+
+    base = dict(mass_kg=3.35, diameter_m=0.045, cd=0.25, guided=True, max_divert_g=20.0,
+                nav_ratio=3.0, guidance_tau_s=0.0, seeker_range_m=1e9, max_flight_time_s=0.2)
+    params = [RailgunParams(**base, divert_cl_max=0.5), RailgunParams(**base)]
+    res = fly_projectiles(np.tile(np.r_[r0, v0], (2, 1)), 0.0, params, earth, target,
+                          gravity=False, dt_s=0.001, record_every=1)
+    rho = float(Atmosphere(20_000.0).density[0])
+    area = np.pi * 0.045**2 / 4.0
+    for k, expected in ((0, 0.5 * rho * 2000.0**2 * area * 0.5 / 3.35), (1, 20.0 * G0)):
+        st = res.states[k]
+        a_lat = (st[20, 5] - st[0, 5]) / (res.times[k][20] - res.times[k][0])   # z: lateral
+        assert a_lat == pytest.approx(expected, rel=0.02), (k, a_lat, expected)
+    assert 1.0 < 0.5 * rho * 2000.0**2 * area * 0.5 / 3.35 / G0 < 5.0   # a few g up there

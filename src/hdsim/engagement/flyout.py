@@ -144,6 +144,11 @@ class ShotVehicles:
     lethal_radius_m: NDArray
     guided: NDArray
     apn: NDArray
+    lift_cl_max: NDArray | None = None
+    """Largest lift (normal-force) coefficient of an aerodynamically steered shot, on the drag
+    reference area: its lateral acceleration is also limited to ``q A CL_max / m`` with the
+    dynamic pressure ``q = ρ |v|² / 2`` (none in vacuum). ``inf`` or ``None``: no
+    aerodynamic limit (divert thrusters, or the textbook loop)."""
 
 
 
@@ -200,6 +205,10 @@ class _Dynamics:
         self.cda_2m = 0.5 * veh.cd * veh.area_m2 / veh.mass_kg
         self.lag = veh.tau_s > 0.0
         self.tau_safe = np.where(self.lag, veh.tau_s, 1.0)
+        cl = (np.full(veh.mass_kg.shape, np.inf) if veh.lift_cl_max is None
+              else np.asarray(veh.lift_cl_max, float))
+        self.aero = np.isfinite(cl)
+        self.cla_2m = np.where(self.aero, 0.5 * cl * veh.area_m2 / veh.mass_kg, 0.0)
 
     def altitude(self, pos: NDArray) -> NDArray:
         ell = self.earth.ellipsoid
@@ -225,6 +234,7 @@ class _Dynamics:
         a = a_free
         speed = np.linalg.norm(vel, axis=-1)
         vhat = vel / np.where(speed > 0.0, speed, 1.0)[:, None]
+        rho = None
         if self.atm is not None:
             rho = self.atm.density(self.altitude(pos))
             a = a - (rho * speed * self.cda_2m)[:, None] * vel
@@ -240,7 +250,11 @@ class _Dynamics:
             if src_acc is not None and veh.apn.any():
                 aug = (0.5 * veh.nav_ratio)[:, None] * lateral(src_acc - a_free, r_rel)
                 cmd = cmd + np.where(veh.apn[:, None], aug, 0.0)
-            cmd = limit_magnitude(lateral(cmd, vel), veh.max_lat_mps2)
+            limit = veh.max_lat_mps2
+            if self.aero.any():              # lift-limited divert: q A CL_max / m
+                q_term = (0.0 if rho is None else rho) * speed * speed * self.cla_2m
+                limit = np.where(self.aero, np.minimum(limit, q_term), limit)
+            cmd = limit_magnitude(lateral(cmd, vel), limit)
             ok = veh.guided & np.isfinite(cmd).all(axis=-1)
             cmd = np.where(ok[:, None], cmd, 0.0)
             a_l_dot = np.where(self.lag[:, None], (cmd - a_l) / self.tau_safe[:, None], 0.0)

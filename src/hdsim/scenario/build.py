@@ -22,6 +22,7 @@ from hdsim.engagement import (
     DefendedAsset,
     FireControlConfig,
     InterceptorParams,
+    KillModel,
     RailgunParams,
     Weapon,
 )
@@ -221,6 +222,7 @@ def weapon(cfg: RailgunConfig | InterceptorConfig) -> Weapon:
             muzzle_speed_mps=cfg.muzzle_speed_mps, mass_kg=cfg.projectile_mass_kg,
             diameter_m=cfg.diameter_m, cd=cfg.cd, guided=cfg.guided,
             max_divert_g=cfg.max_divert_g, seeker_range_m=cfg.seeker_range_m,
+            divert_cl_max=cfg.divert_cl_max,
             min_elevation_rad=math.radians(cfg.min_elevation_deg),
             max_elevation_rad=math.radians(cfg.max_elevation_deg), **kw)
     else:
@@ -246,6 +248,9 @@ def weapon(cfg: RailgunConfig | InterceptorConfig) -> Weapon:
         min_intercept_alt_m=cfg.min_intercept_alt_m,
         max_intercept_alt_m=cfg.max_intercept_alt_m or np.inf,
         max_range_m=cfg.max_range_m or np.inf,
+        kill=(None if cfg.pk_max == 1.0 else
+              KillModel("lethal_radius", lethal_radius_m=params.lethal_radius_m,
+                        pk_max=cfg.pk_max)),
     )
 
 

@@ -8,13 +8,15 @@ definition, validated where it is read, nothing copied field by field.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
 from hdsim.config_base import ConfigModel, located_error
+from hdsim.engagement.railgun import RAILGUN_PRESETS
 from hdsim.engagement.weapons import DefendedAsset, FireControlConfig
-from hdsim.scenario.config.geo import GroundSite
+from hdsim.scenario.config.geo import GroundSite, deep_merge
 
 __all__ = ["DefendedAsset", "FireControlConfig", "InterceptorConfig", "RailgunConfig",
            "WeaponBase", "WeaponConfig"]
@@ -42,6 +44,9 @@ class WeaponBase(ConfigModel):
     max_range_m: float | None = Field(None, gt=0.0, description="Largest intercept ground "
                                                                "range, m. Default: the table's.")
     lethal_radius_m: float | None = Field(None, gt=0.0, description="Lethal radius, m.")
+    pk_max: float = Field(
+        1.0, gt=0.0, le=1.0, description="Probability that a round passing within the lethal "
+        "radius kills (fuze, warhead and hit-point lethality), in (0, 1]. Default 1.")
 
     @model_validator(mode="after")
     def _altitudes_ordered(self) -> WeaponBase:
@@ -62,6 +67,11 @@ class RailgunConfig(WeaponBase):
     """
 
     type: Literal["railgun"] = Field(description="'railgun'.")
+    preset: Literal["atla_40mm", "us_navy_emrg"] | None = Field(
+        None, description="Start from a published battery; fields given here override it. "
+        "'atla_40mm': Japan's ATLA test gun, 320 g at 2,230 m/s, unguided, rails ~120 rounds; "
+        "'us_navy_emrg': the US Navy railgun, 3.35 kg at 2,520 m/s (10.64 MJ), 10 rounds/min, "
+        "guided projectile (notional). Default none.")
     muzzle_speed_mps: float = Field(
         2300.0, gt=0.0, le=8000.0,
         description="Muzzle speed, m/s. Default 2,300 (notional; open descriptions of railgun "
@@ -73,6 +83,12 @@ class RailgunConfig(WeaponBase):
     guided: bool = Field(True, description="Guided projectile (PN divert). Default true.")
     max_divert_g: float = Field(20.0, ge=0.0, description="Divert acceleration limit, g.")
     seeker_range_m: float = Field(10_000.0, gt=0.0, description="Seeker acquisition range, m.")
+    divert_cl_max: float | None = Field(
+        None, gt=0.0, le=3.0, description="Largest normal-force coefficient the guided "
+        "projectile trims to (on its cross-section): its divert is then limited to "
+        "q A CL_max / m as well as max_divert_g, so a fin-steered round turns hard low down and "
+        "barely in thin air (slender-body theory gives CN = 2 alpha: about 0.5 at 15 degrees). "
+        "Default null: no aerodynamic limit (max_divert_g alone, as with divert thrusters).")
     min_elevation_deg: float = Field(5.0, ge=0.0, lt=90.0, description="Lowest gun elevation.")
     max_elevation_deg: float = Field(80.0, gt=0.0, le=90.0, description="Highest elevation.")
     magazine: int = Field(40, ge=1, description="Rounds available. Default 40.")
@@ -88,6 +104,15 @@ class RailgunConfig(WeaponBase):
     rail_change_s: float = Field(
         1800.0, ge=0.0, description="Time to change worn rails, s; the battery does not fire "
         "meanwhile. Default 1,800 (notional).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: Any) -> Any:
+        name = data.get("preset") if isinstance(data, Mapping) else None
+        if isinstance(name, str) and name in RAILGUN_PRESETS:
+            preset = {k: v for k, v in RAILGUN_PRESETS[name].items() if k != "source"}
+            return deep_merge(preset, data)
+        return data
 
     @model_validator(mode="after")
     def _elevations_ordered(self) -> RailgunConfig:
