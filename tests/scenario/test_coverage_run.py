@@ -135,7 +135,7 @@ def test_cli_coverage_and_example_scenario(tmp_path: Path) -> None:
     from hdsim.cli import app
 
     example = load_scenario(ROOT / "scenarios" / "coverage_leo.yaml")
-    assert example.sensors.space_layers[0].walker.total == 168
+    assert example.sensors.space_layers[0].walker.total == 36   # a sparse tranche: gaps
     assert example.coverage.region.lon_min_deg == 100
     # the CLI on a shortened copy of the example (the full day takes ~15 s of CPU)
     data = yaml.safe_load((ROOT / "scenarios" / "coverage_leo.yaml").read_text())
@@ -148,4 +148,4 @@ def test_cli_coverage_and_example_scenario(tmp_path: Path) -> None:
     assert "Coverage" in res.output
     s = read_summary(out)
     assert s["grid_points"] == 13 * 7 and s["samples"] == 6
-    assert s["area_weighted_mean"]["fraction_1"] == pytest.approx(1.0)
+    assert 0.3 < s["area_weighted_mean"]["fraction_1"] < 1.0      # gaps on the sparse layer

@@ -1,10 +1,11 @@
 """Figures of a run folder: each shows the run's own data.
 
 Oracles: the Parquet tables read directly with pyarrow (the plotted truth is the truth table),
-pymap3d's ECEF -> geodetic conversion (track estimates on the map), SciPy's
-``CubicHermiteSpline`` of the truth table (track position error), the scenario's radar site
-(radar marker), and the documented structure of each figure (number of axes, one line per
-threat / layer / shot).
+pymap3d's ECEF -> geodetic conversion (track estimates and kill markers on the map), SciPy's
+``CubicHermiteSpline`` of the truth table (track position error, shot positions), the
+scenario's radar site (radar marker), pymap3d's Vincenty inverse (``vdist``: asset circles,
+weapon rings and radar fans at their radius), and the documented structure of each figure
+(number of axes, one line per threat / layer / shot).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pyarrow.parquet as pq
 import pymap3d
 import pytest
 from matplotlib.colors import same_color
+from matplotlib.lines import Line2D
+from pymap3d.vincenty import vdist
 from scipy.interpolate import CubicHermiteSpline
 
 from hdsim.results import read_run, read_summary, write_run
@@ -26,7 +29,6 @@ from hdsim.scenario.loading import load_scenario
 from hdsim.scenario.run import run_scenario
 from hdsim.viz import (
     OUTCOME_COLORS,
-    PHASE_COLORS,
     RunData,
     detection_timeline,
     engagement_timeline,
@@ -38,6 +40,7 @@ from hdsim.viz import (
     png_bytes,
     tracking_errors,
 )
+from hdsim.viz.plots import PHASE_STYLES, figure_bytes
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 RADAR_SITE_DEG = (37.9, 139.0)
@@ -174,13 +177,94 @@ def test_ground_track_stays_continuous_across_the_antimeridian():
     np.testing.assert_allclose(x_plot, lon, atol=1e-9)  # unwrapped, not jumping by 360 deg
 
 
+# ----------------------------------------------------------------------------- map with sites
+
+
+ASSET = {"asset_id": "capital", "lat_deg": 35.68, "lon_deg": 139.77, "radius_m": 25_000.0}
+WEAPON = {"weapon_id": "sam-1", "kind": "interceptor", "shots": 2, "kills": 1,
+          "site": {"lat_deg": 35.70, "lon_deg": 139.90}, "max_range_m": 120_000.0}
+RADAR = {"radar_id": "xband", "lat_deg": 36.5, "lon_deg": 136.5, "max_range_m": 600_000.0,
+         "az_min_deg": 240.0, "az_max_deg": 330.0}
+
+
+@pytest.fixture(scope="module")
+def defended(bare) -> RunData:
+    """The two-glider example, with the sites and two shots a defended run would carry."""
+    tables = read_run(bare)
+    end = {r["threat_id"]: r["end_time_s"] for r in read_summary(bare)["threats"]}
+    shots = pa.table({
+        "shot_id": [0, 1], "weapon_id": ["sam-1", "sam-1"], "track_id": [0, 1],
+        "threat_id": ["hgv-1", "hgv-2-htv2"],
+        "launch_t_s": [end["hgv-1"] - 100.0, end["hgv-2-htv2"] - 90.0],
+        "intercept_t_s": [end["hgv-1"] - 40.0, end["hgv-2-htv2"] - 30.0],
+        "outcome": ["kill", "miss"],
+    })
+    summary = read_summary(bare) | {"defended_assets": [ASSET], "weapons": [WEAPON],
+                                   "radars": [RADAR]}
+    return RunData(tables | {"engagements": shots}, summary)
+
+
+def patch(ax, gid: str):
+    (found,) = [p for p in ax.patches if p.get_gid() == gid]
+    return found
+
+
+def test_ground_track_draws_assets_weapons_radars_shots_and_geography(defended):
+    fig = ground_track(defended)
+    (ax,) = fig.axes
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["hgv-1", "hgv-2-htv2"]
+    assert {"launch", "kill", "intercept, missed", "defended asset", "weapon, max range",
+            "radar, range"} <= set(labels)
+    for gid, (lat0, lon0), r_m in (
+            ("asset:capital", (35.68, 139.77), 25_000.0),
+            ("weapon-range:sam-1", (35.70, 139.90), 120_000.0)):
+        xy = patch(ax, gid).get_xy()
+        np.testing.assert_allclose(vdist(lat0, lon0, xy[:, 1], xy[:, 0])[0], r_m, rtol=1e-3)
+    fan = patch(ax, "radar-range:xband").get_xy()
+    np.testing.assert_allclose(fan[0], [136.5, 36.5])
+    np.testing.assert_allclose(fan[-1], [136.5, 36.5])
+    dist_m, az = vdist(36.5, 136.5, fan[1:-1, 1], fan[1:-1, 0])
+    np.testing.assert_allclose(dist_m, 600e3, rtol=1e-3)
+    assert np.all((np.asarray(az) >= 240.0 - 1e-6) & (np.asarray(az) <= 330.0 + 1e-6))
+
+    truth = defended.tables["truth"].to_pydict()
+    t_hits = defended.tables["engagements"]["intercept_t_s"].to_pylist()
+    for gid, tid, t_hit in (("kill:0", "hgv-1", t_hits[0]),
+                            ("intercept:1", "hgv-2-htv2", t_hits[1])):
+        m = np.array(truth["threat_id"]) == tid
+        t = np.array(truth["t_s"])[m]
+        pos = np.stack([np.array(truth[c])[m] for c in ("x_m", "y_m", "z_m")], -1)
+        vel = np.stack([np.array(truth[c])[m] for c in ("vx_mps", "vy_mps", "vz_mps")], -1)
+        x, y, z = CubicHermiteSpline(t, pos, vel)(t_hit)
+        lat, lon, _ = pymap3d.ecef2geodetic(x, y, z)
+        (mark,) = [ln for ln in ax.get_lines() if ln.get_gid() == gid]
+        np.testing.assert_allclose([mark.get_ydata()[0], mark.get_xdata()[0]], [lat, lon],
+                                   atol=1e-6)
+    gids = {ln.get_gid() for ln in ax.get_lines()}
+    assert {"coastline", "borders", "weapon:sam-1", "radar:xband"} <= gids
+    (coast,) = [ln for ln in ax.get_lines() if ln.get_gid() == "coastline"]
+    assert np.isfinite(coast.get_xdata()).sum() > 100
+    (inset,) = ax.child_axes  # the defended area enlarged
+    assert inset.get_title() == "Defended area"
+    assert any(p.get_gid() == "inset-asset:capital" for p in inset.patches)
+
+
+def test_ground_track_of_a_plain_run_has_no_sites_but_geography(defended):
+    plain = RunData({"truth": defended.tables["truth"]}, {"scenario": "plain"})
+    (ax,) = ground_track(plain).axes
+    assert not ax.patches[1:] and not ax.child_axes  # the land patch only
+    assert "coastline" in {ln.get_gid() for ln in ax.get_lines()}
+
+
 # ----------------------------------------------------------------------------- flight profile
 
 
-def test_flight_profile_plots_altitude_speed_mach_coloured_by_phase(bare):
+def test_flight_profile_plots_altitude_speed_mach_per_threat_and_phase(bare):
     fig = flight_profile(load_run(bare))
-    assert len(fig.axes) == 3
+    assert len(fig.axes) == 3  # glide threats only: one column
     truth = truth_of(bare)
+    (map_ax,) = ground_track(load_run(bare)).axes
     for ax, col, scale in zip(fig.axes, ("alt_m", "speed_mps", "mach"), (1e-3, 1e-3, 1.0),
                               strict=True):
         for tid, tr in truth.items():
@@ -189,7 +273,11 @@ def test_flight_profile_plots_altitude_speed_mach_coloured_by_phase(bare):
             seen = {}
             for ln in lines:
                 phase = ln.get_gid().split(":", 1)[1]
-                assert same_color(ln.get_color(), PHASE_COLORS[phase])
+                # the threat's colour on the map, the phase's line style
+                assert same_color(ln.get_color(), line(map_ax, f"truth:{tid}").get_color())
+                if phase in PHASE_STYLES:
+                    expected = Line2D([], [], ls=PHASE_STYLES[phase]).get_linestyle()
+                    assert ln.get_linestyle() == expected
                 for t, v in zip(ln.get_xdata(), ln.get_ydata(), strict=True):
                     seen[t] = v
                 # every point is in this phase, but the last may be the next phase's first
@@ -201,6 +289,8 @@ def test_flight_profile_plots_altitude_speed_mach_coloured_by_phase(bare):
             np.testing.assert_allclose([seen[t] for t in t_all], tr[col] * scale, rtol=1e-12)
     assert fig.axes[0].get_ylabel() == "Altitude (km)"
     assert fig.axes[-1].get_xlabel() == "Time since epoch (s)"
+    legend = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert set(truth) <= legend
 
 
 # ----------------------------------------------------------------------------- detections
@@ -321,3 +411,14 @@ def test_png_bytes_is_a_png_of_the_figure_size(bare):
     img = mpimg.imread(io.BytesIO(data), format="png")
     w, h = fig.get_size_inches() * 40
     assert img.shape[:2] == (round(h), round(w))
+
+
+def test_png_is_150_dpi_by_default_and_svg_on_request(defended):
+    fig = flight_profile(defended)
+    img = mpimg.imread(io.BytesIO(png_bytes(fig)), format="png")
+    w, h = fig.get_size_inches() * 150
+    assert img.shape[:2] == (round(h), round(w))
+    svg = figure_bytes(fig, "svg")
+    assert svg.lstrip().startswith(b"<?xml") and b"<svg" in svg[:2000]
+    with pytest.raises(ValueError, match="fmt"):
+        figure_bytes(fig, "jpg")  # type: ignore[arg-type]

@@ -9,7 +9,8 @@ Wires the scenario (``sensors.space_layers``, ``coverage``, ``earth``) into
   (definitions in :mod:`hdsim.sensors.coverage`; ``lon_deg`` in (-180, 180]).
 * ``summary.json``: the area-weighted (cos latitude) mean of each figure of merit over the grid,
   the minimum ``fraction_1``, the worst ``max_gap_s``, the grid and time settings, and wall times.
-* ``coverage.png``: maps of ``fraction_1``, ``fraction_2`` and ``max_gap_s`` (lat/lon axes).
+* ``coverage.png``: maps over the coastlines of the time with ≥ 1 and ≥ 2 satellites in view
+  (%) and of the longest gap (minutes) (:func:`hdsim.viz.plots.coverage_maps`).
 
 All layers are combined: a point is covered when any satellite of any layer sees it, each
 satellite with its own layer's field of regard, maximum range and grazing altitude.
@@ -17,7 +18,6 @@ satellite with its own layer's field of regard, maximum range and grazing altitu
 
 from __future__ import annotations
 
-import io
 import math
 import time
 from pathlib import Path
@@ -33,7 +33,7 @@ from hdsim.earth import geodetic_to_ecef
 from hdsim.results import check_out_dir, write_run
 from hdsim.scenario.build import constellation, earth_model
 from hdsim.scenario.config import CoverageConfig, Scenario
-from hdsim.sensors.coverage import CoverageGrid, coverage_grid
+from hdsim.sensors.coverage import coverage_grid
 
 FIGURES = (
     "fraction_1",
@@ -81,43 +81,6 @@ def area_weighted_mean(values: np.ndarray, lat_deg: np.ndarray) -> float:
     if not np.any(ok) or w[ok].sum() <= 0.0:
         return float("nan")
     return float(np.sum(w[ok] * values[ok]) / np.sum(w[ok]))
-
-
-def _plot(lat: np.ndarray, lon: np.ndarray, cov: CoverageGrid, shape: tuple[int, int],
-          title: str) -> bytes:
-    """PNG bytes of the fraction_1 / fraction_2 / max gap maps."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    lat2, lon2 = lat.reshape(shape), lon.reshape(shape)
-    panels = (
-        ("fraction_1", "time fraction seen by ≥ 1 satellite", "viridis", (0.0, 1.0)),
-        ("fraction_2", "time fraction seen by ≥ 2 satellites", "viridis", (0.0, 1.0)),
-        ("max_gap_s", "maximum gap, min", "magma_r", None),
-    )
-    fig, axes = plt.subplots(1, 3, figsize=(15, 5), constrained_layout=True, squeeze=False)
-    for ax, (name, label, cmap, lim) in zip(axes[0], panels, strict=True):
-        z = getattr(cov, name).reshape(shape)
-        if name == "max_gap_s":
-            z = z / 60.0
-        vmin, vmax = lim if lim is not None else (0.0, max(float(np.nanmax(z)), 1.0))
-        if min(shape) >= 2:
-            mesh = ax.pcolormesh(lon2, lat2, z, shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax)
-        else:
-            mesh = ax.scatter(lon2.ravel(), lat2.ravel(), c=z.ravel(), cmap=cmap, vmin=vmin,
-                              vmax=vmax)
-        fig.colorbar(mesh, ax=ax, shrink=0.8, label=label)
-        ax.set_xlabel("longitude, deg E")
-        ax.set_ylabel("latitude, deg N")
-        ax.set_aspect("equal", adjustable="box")
-        ax.set_title(name)
-    fig.suptitle(title)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def run_coverage(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
@@ -168,7 +131,6 @@ def run_coverage(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
     lat_deg, lon_deg = coverage_grid_deg(cov_cfg)
     alt_m = np.full(lat_deg.shape, cov_cfg.altitude_m)
     grid = geodetic_to_ecef(np.radians(lat_deg), np.radians(lon_deg), alt_m, ellipsoid)
-    shape = (np.unique(lat_deg).size, lat_deg.size // np.unique(lat_deg).size)
 
     t0 = time.perf_counter()
     kwargs: dict[str, Any] = {"grid_alt_m": alt_m, "ellipsoid": ellipsoid, "step_s": step_s}
@@ -210,7 +172,11 @@ def run_coverage(scenario: Scenario, out_dir: str | Path, quiet: bool = False,
     }
     title = (f"{scenario.name}: {sat_pos.shape[0]} satellites, grid {cov_cfg.grid_deg:g}° at "
              f"{cov_cfg.altitude_m / 1e3:g} km, {result.span_s / 3600:g} h at {step_s:g} s")
-    png = _plot(lat_deg, lon_deg, result, shape, title)
+    from hdsim.viz.plots import coverage_maps, png_bytes
+
+    fig = coverage_maps(table, summary)
+    fig.suptitle(title)
+    png = png_bytes(fig)
     write_run(out_dir, {"coverage": table}, summary, {"coverage.png": png})
 
     if not quiet:

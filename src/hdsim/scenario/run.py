@@ -8,6 +8,7 @@ callback; the terminal tables are :mod:`hdsim.viz.console`'s.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -265,6 +266,27 @@ def _stage(name: str, timings: dict[str, float], progress: StageProgress, label:
     timings[name] = time.perf_counter() - t0
 
 
+def _weapon_site(w: Any) -> dict[str, Any]:
+    """A weapon's site and its largest intercept ground range (its own limit, else its
+    fly-out table's), for the maps of ``summary.json``."""
+    return {"lat_deg": math.degrees(w.site_lat_rad), "lon_deg": math.degrees(w.site_lon_rad),
+            "max_range_m": float(min(w.max_range_m, w.table_spec.max_range_m))}
+
+
+def _sites(scenario: Scenario) -> dict[str, Any]:
+    """Defended assets and radar sites, for the maps of ``summary.json``."""
+    out: dict[str, Any] = {}
+    if scenario.defended_assets:
+        out["defended_assets"] = [
+            {"asset_id": a.id, "lat_deg": a.lat_deg, "lon_deg": a.lon_deg,
+             "radius_m": a.radius_m} for a in scenario.defended_assets]
+    if scenario.sensors.radars:
+        out["radars"] = [
+            {"radar_id": r.id, "lat_deg": r.site.lat_deg, "lon_deg": r.site.lon_deg,
+             "max_range_m": r.max_range_m} for r in scenario.sensors.radars]
+    return out
+
+
 def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: bool = True,
                  progress: StageProgress | None = None) -> RunResult:
     """Run ``scenario`` end to end; write its result folder atomically unless ``out_dir`` is
@@ -339,7 +361,8 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
                                           scenario.step_s, ell, killed=killed)
         rows = [_killed_row(r, engaged.kill_t_s[k]) if killed[k] else r
                 for k, r in enumerate(_merged(rows, engaged.threats, ENGAGEMENT_KEYS))]
-        summary["weapons"] = engaged.weapons
+        summary["weapons"] = [row | _weapon_site(w) for row, w in
+                              zip(engaged.weapons, comp.weapons, strict=True)]
         outcomes = [e.get("outcome") for e in engaged.threats]
         summary["engagement"] = {
             "shots": int(engaged.engagements.num_rows),
@@ -350,6 +373,7 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
                                          if e.get("outcome") == "leaked" and e.get("in_asset"))),
         }
     summary["threats"] = rows
+    summary.update(_sites(scenario))
     path = write_run(out_dir, tables, summary) if out_dir is not None else None
     return RunResult(out_dir=path, trajectories=trajs, tables=tables, summary=summary,
                      timings_s=timings)

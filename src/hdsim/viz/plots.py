@@ -3,7 +3,13 @@
 Every function takes a :class:`RunData` (the Parquet tables and ``summary.json`` of one run, see
 docs/results.md) and returns a :class:`matplotlib.figure.Figure` built without pyplot on the Agg
 canvas, so nothing needs a display and no global figure registry fills up; :func:`png_bytes`
-renders one to PNG. Functions whose input table is absent or empty return ``None``.
+renders one to PNG (150 dpi), :func:`figure_bytes` to PNG or SVG. Functions whose input table is
+absent or empty return ``None``. :func:`coverage_maps` draws the figures of merit of an
+``hdsim coverage`` folder.
+
+Each threat has one colour in every figure (:func:`threat_colors`, in scenario order). Maps
+are equirectangular in degrees over the shipped Natural Earth geography
+(:mod:`hdsim.viz.geography`).
 
 Conventions: times are seconds since the scenario epoch; positions are converted from ECEF to
 geodetic on the ellipsoid that reproduces the run's own ``truth.parquet`` (WGS-84 or the
@@ -14,28 +20,36 @@ sphere). Each data line carries a ``gid`` naming what it shows (``truth:<threat_
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Polygon
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 from hdsim.earth import SPHERE, WGS84, Ellipsoid, ecef_to_geodetic
 from hdsim.results import read_run, read_summary
 from hdsim.threats.trajectory import hermite
 from hdsim.tracking.history import TrackStatus
+from hdsim.viz.geography import draw_geography, radar_fan, range_ring, wrap_near
 
 __all__ = [
     "campaign_distributions",
     "campaign_sweep",
+    "coverage_maps",
+    "figure_bytes",
+    "threat_colors",
     "nees_timeline",
     "RunData",
     "load_run",
@@ -49,6 +63,7 @@ __all__ = [
     "figures",
     "png_bytes",
     "PHASE_COLORS",
+    "PHASE_STYLES",
     "OUTCOME_COLORS",
 ]
 
@@ -63,6 +78,16 @@ PHASE_COLORS: dict[str, str] = {
 }
 """Colour of each flight phase (``truth.parquet`` ``phase``); others are drawn grey."""
 
+PHASE_STYLES: dict[str, str] = {
+    "boost": ":",
+    "midcourse": "-",
+    "pullup": "-.",
+    "glide": "-",
+    "cruise": "-",
+    "terminal": "--",
+}
+"""Line style of each flight phase in the flight profile (lines there are coloured by threat)."""
+
 OUTCOME_COLORS: dict[str, str] = {
     "kill": "#2ca02c",
     "killed": "#2ca02c",
@@ -72,13 +97,20 @@ OUTCOME_COLORS: dict[str, str] = {
 }
 """Colour of each engagement outcome; others come from a fixed fallback cycle."""
 
+# Threat colours: tab10 without its pink and grey (kept for radars and track estimates), then
+# the darker tab20b hues; 14 before they repeat.
 _THREAT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
+                  "#17becf", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39",
+                  "#7b4173", "#5254a3")
+_RADAR_COLOR = "#e377c2"
+_WEAPON_COLOR = "#202020"
+_ASSET_COLOR = "#f2c12e"
+_ASSET_EDGE = "#8a6d00"
 _OTHER_OUTCOME_COLORS = ("#ff7f0e", "#7f7f7f", "#9467bd", "#17becf", "#bcbd22")
-_LINESTYLES = ("-", "--", ":", "-.")
 _TRACKED_STATUS = tuple(TrackStatus.names()[s] for s in TrackStatus.firm())
 _TIME_LABEL = "Time since epoch (s)"
 _MAX_TRACK_LEGEND = 6
+_EXO_ALT_M = 100e3  # apogee above which a threat's profile goes to the exo-atmospheric column
 
 
 @dataclass(frozen=True)
@@ -109,12 +141,21 @@ def load_run(run_dir: str | Path) -> RunData:
     return RunData(tables=read_run(run_dir), summary=read_summary(run_dir))
 
 
-def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
-    """Render ``fig`` to PNG bytes with the Agg canvas."""
+def figure_bytes(fig: Figure, fmt: Literal["png", "svg"] = "png", dpi: int = 150) -> bytes:
+    """Render ``fig`` to PNG (``dpi`` dots per inch) or SVG (vector; ``dpi`` only sizes any
+    raster inside) bytes."""
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"figure_bytes: fmt={fmt!r}; allowed: 'png', 'svg'")
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    with rc_context({"svg.hashsalt": "hdsim"}):  # SVG: fixed element ids, no date
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None)
     return buf.getvalue()
+
+
+def png_bytes(fig: Figure, dpi: int = 150) -> bytes:
+    """Render ``fig`` to PNG bytes with the Agg canvas (150 dpi: sharp in a report)."""
+    return figure_bytes(fig, "png", dpi)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -159,9 +200,24 @@ def _threat_ids(run: RunData) -> list[str]:
     return [str(r["threat_id"]) for r in run.summary.get("threats", [])]
 
 
-def _threat_colors(run: RunData) -> dict[str, str]:
-    return {tid: _THREAT_COLORS[i % len(_THREAT_COLORS)]
-            for i, tid in enumerate(_threat_ids(run))}
+def threat_colors(run: RunData) -> dict[str, str]:
+    """Threat id -> its colour, the same in every figure of the run (scenario order)."""
+    return {tid: _threat_color(i) for i, tid in enumerate(_threat_ids(run))}
+
+
+def _threat_color(i: int) -> str:
+    return _THREAT_COLORS[i % len(_THREAT_COLORS)]
+
+
+def _shade(color: str, k: int) -> tuple[float, float, float]:
+    """The ``k``-th variant of ``color``: itself, then alternately darker and lighter."""
+    if k == 0:
+        return to_rgb(color)
+    rgb = np.array(to_rgb(color))
+    amount = min(0.2 * ((k + 1) // 2), 0.6)
+    toward = np.zeros(3) if k % 2 else np.ones(3)
+    r, g, b = (rgb + amount * (toward - rgb)).tolist()
+    return (r, g, b)
 
 
 @dataclass(frozen=True)
@@ -237,7 +293,7 @@ def _geodetic_deg(pos_ecef: NDArray[np.float64], ellipsoid: Ellipsoid
     return np.degrees(lat), np.degrees(lon), alt
 
 
-def _wrap_near(lon_deg: NDArray[np.float64], ref_deg: float) -> NDArray[np.float64]:
+def _unwrap_near(lon_deg: NDArray[np.float64], ref_deg: float) -> NDArray[np.float64]:
     """Longitudes unwrapped along the series, shifted by whole turns to start near ``ref_deg``
     (a track across the antimeridian stays one line)."""
     if lon_deg.size == 0:
@@ -289,82 +345,326 @@ def _tracked_rows(run: RunData) -> dict[str, NDArray[Any]] | None:
 # --------------------------------------------------------------------------- figures
 
 
-def ground_track(run: RunData) -> Figure:
-    """Map (longitude, latitude in degrees, equirectangular) of every threat's truth with launch
-    and impact markers, the confirmed/coasting track estimates, and radar sites (from the
-    radar detections' sensor positions)."""
-    truths = _truth_by_threat(run)
-    colors = _threat_colors(run)
-    ell = _run_ellipsoid(run)
-    ref = float(next(iter(truths.values())).lon_deg[0]) if truths else 0.0
-    radars = _radar_sites(run, ell)
-    fig = _new_figure(10.0, _map_height_in(truths, radars, ref, 10.0))
-    ax = fig.add_subplot()
-    impacted = {str(r.get("threat_id")): bool(r.get("impacted"))
-                for r in run.summary.get("threats", [])}
-    lats: list[float] = []
-    for tid, tr in truths.items():
-        lon = _wrap_near(tr.lon_deg, ref)
-        ax.plot(lon, tr.lat_deg, color=colors[tid], lw=1.6, label=tid, gid=f"truth:{tid}",
-                zorder=3)
-        ax.plot(lon[0], tr.lat_deg[0], "^", color=colors[tid], ms=9, mec="k",
-                gid=f"launch:{tid}")
-        if impacted.get(tid, tr.phase[-1] == "impact"):
-            ax.plot(lon[-1], tr.lat_deg[-1], "X", color=colors[tid], ms=10, mec="k",
-                    gid=f"impact:{tid}")
-        lats.extend([float(np.nanmin(tr.lat_deg)), float(np.nanmax(tr.lat_deg))])
+@dataclass(frozen=True)
+class _Site:
+    """A defended asset, weapon or radar on the map (degrees; ``range_m`` NaN when unknown)."""
 
-    handles: list[Any] = []
+    kind: str          # "asset", "weapon" or "radar"
+    site_id: str
+    lat_deg: float
+    lon_deg: float
+    range_m: float     # asset radius, weapon maximum range, radar instrumented range
+    az_min_deg: float = 0.0
+    az_max_deg: float = 360.0
+
+
+def _row_site(kind: str, row: Mapping[str, Any], range_key: str) -> _Site | None:
+    """A site from a ``summary.json`` row: ``<kind>_id`` or ``id``; ``lat_deg, lon_deg`` in the
+    row or in its ``site``; ``None`` without a position."""
+    where = row.get("site") if isinstance(row.get("site"), Mapping) else row
+    lat, lon = where.get("lat_deg"), where.get("lon_deg")
+    if lat is None or lon is None:
+        return None
+    rng = row.get(range_key)
+    return _Site(kind, str(row.get(f"{kind}_id", row.get("id", kind))), float(lat), float(lon),
+                 float(rng) if rng is not None else math.nan,
+                 float(row.get("az_min_deg", 0.0)), float(row.get("az_max_deg", 360.0)))
+
+
+def _sites(run: RunData, ell: Ellipsoid) -> list[_Site]:
+    """Defended assets, weapons and radars of the run, from ``summary.json`` (docs/results.md,
+    "Maps"); radars without a summary row come from the radar detections' sensor positions."""
+    s = run.summary
+    rows = [("asset", r, "radius_m") for r in s.get("defended_assets") or []]
+    rows += [("weapon", r, "max_range_m") for r in s.get("weapons") or []]
+    rows += [("radar", r, "max_range_m") for r in s.get("radars") or []]
+    sites = [site for kind, r, key in rows if (site := _row_site(kind, r, key)) is not None]
+    known = {x.site_id for x in sites if x.kind == "radar"}
+    sites += [_Site("radar", sid, lat, lon, math.nan)
+              for sid, (lat, lon) in _radar_sites(run, ell).items() if sid not in known]
+    return sites
+
+
+def _shots_on_map(run: RunData, truths: Mapping[str, _Truth], ell: Ellipsoid
+                  ) -> list[tuple[str, str, bool, float, float]]:
+    """``(shot_id, threat_id, kill, lat_deg, lon_deg)`` of every shot with an intercept time:
+    the threat's position then (its truth, interpolated), else the shot's predicted intercept
+    point (``pip_lat_deg, pip_lon_deg``) when the table has it."""
+    eng = run.table("engagements")
+    if eng is None or "intercept_t_s" not in eng.column_names:
+        return []
+    t_hit = _num(eng, "intercept_t_s")
+    shot = _str(eng, "shot_id")
+    threat = _str(eng, "threat_id")
+    outcome = (_str(eng, "outcome") if "outcome" in eng.column_names
+               else np.full(eng.num_rows, None, dtype=object))
+    has_pip = {"pip_lat_deg", "pip_lon_deg"} <= set(eng.column_names)
+    pip = (_num(eng, "pip_lat_deg"), _num(eng, "pip_lon_deg")) if has_pip else None
+    out = []
+    for i in np.flatnonzero(np.isfinite(t_hit)):
+        tr = truths.get(threat[i])
+        lat = lon = math.nan
+        if tr is not None:
+            pos = tr.position_at(np.array([t_hit[i]]))
+            if np.isfinite(pos).all():
+                a, o, _ = _geodetic_deg(pos, ell)
+                lat, lon = float(a[0]), float(o[0])
+        if not np.isfinite(lat) and pip is not None:
+            lat, lon = float(pip[0][i]), float(pip[1][i])
+        if np.isfinite(lat) and np.isfinite(lon):
+            kill = str(outcome[i]).lower() in ("kill", "killed", "hit")
+            out.append((str(shot[i]), str(threat[i]), kill, lat, lon))
+    return out
+
+
+def _map_view(lon: list[float], lat: list[float], map_width_in: float
+              ) -> tuple[tuple[float, float], tuple[float, float], float]:
+    """View ``(lon_lim, lat_lim)`` (deg) around the points with a margin, widened so that at the
+    equirectangular aspect it fills a map ``map_width_in`` wide and 3.5 to 8 in tall; and
+    that height (in)."""
+    if not lon:
+        return (-180.0, 180.0), (-80.0, 80.0), 4.0
+    lo, hi, la0, la1 = min(lon), max(lon), min(lat), max(lat)
+    pad = 0.08 * max(hi - lo, la1 - la0) + 0.3
+    lo, hi, la0, la1 = lo - pad, hi + pad, max(la0 - pad, -89.0), min(la1 + pad, 89.0)
+    k = 1.0 / max(math.cos(math.radians(0.5 * (la0 + la1))), 0.1)  # y stretch
+    if (la1 - la0) * k < 0.25 * (hi - lo):  # flat: at least a quarter as tall as wide
+        grow = 0.5 * ((hi - lo) * 0.25 / k - (la1 - la0))
+        la0, la1 = max(la0 - grow, -89.0), min(la1 + grow, 89.0)
+    height = map_width_in * (la1 - la0) * k / (hi - lo)
+    if height > 8.0:  # tall: widen the longitudes instead
+        grow = 0.5 * ((la1 - la0) * k * map_width_in / 8.0 - (hi - lo))
+        lo, hi, height = lo - grow, hi + grow, 8.0
+    return (lo, hi), (la0, la1), float(max(height, 3.5))
+
+
+@dataclass(frozen=True)
+class _MapData:
+    """What the ground-track map draws, longitudes unwrapped about one reference (deg)."""
+
+    ref_deg: float
+    ellipsoid: Ellipsoid
+    colors: Mapping[str, str]
+    truth: Mapping[str, tuple[NDArray[np.float64], NDArray[np.float64]]]  # id -> (lon, lat)
+    impacted: Mapping[str, bool]
+    tracks: Mapping[Any, tuple[NDArray[np.float64], NDArray[np.float64]]]
+    sites: list[_Site]
+    shots: list[tuple[str, str, bool, float, float]]  # shot, threat, kill, lat, lon
+
+
+def _map_data(run: RunData) -> _MapData:
+    truths = _truth_by_threat(run)
+    ell = _run_ellipsoid(run)
+    sites = _sites(run, ell)
+    if truths:
+        ref = float(next(iter(truths.values())).lon_deg[0])
+    else:
+        ref = sites[0].lon_deg if sites else 0.0
+    tracks = {}
     tracked = _tracked_rows(run)
     if tracked is not None and tracked["t_s"].size:
         lat, lon, _ = _geodetic_deg(tracked["pos_ecef"], ell)
-        for tid in np.unique(tracked["track_id"]):
-            m = tracked["track_id"] == tid
-            ax.plot(_wrap_near(lon[m], ref), lat[m], ls="none", marker="o", ms=4, mew=0,
-                    color="0.55", alpha=0.5, gid=f"track:{tid}", zorder=2)
-        handles.append(Line2D([], [], ls="none", marker="o", ms=5, mew=0, color="0.55",
-                              label="confirmed track estimates"))
+        for trk in np.unique(tracked["track_id"]):
+            m = tracked["track_id"] == trk
+            tracks[trk] = (_unwrap_near(lon[m], ref), lat[m])
+    impacted = {str(r.get("threat_id")): bool(r.get("impacted"))
+                for r in run.summary.get("threats", [])}
+    return _MapData(
+        ref_deg=ref, ellipsoid=ell, colors=threat_colors(run),
+        truth={tid: (_unwrap_near(tr.lon_deg, ref), tr.lat_deg) for tid, tr in truths.items()},
+        impacted={tid: impacted.get(tid, tr.phase[-1] == "impact") for tid, tr in truths.items()},
+        tracks=tracks,
+        sites=[_Site(x.kind, x.site_id, x.lat_deg, float(wrap_near(x.lon_deg, ref)), x.range_m,
+                     x.az_min_deg, x.az_max_deg) for x in sites],
+        shots=[(s, t, k, lat, float(wrap_near(lon, ref)))
+               for s, t, k, lat, lon in _shots_on_map(run, truths, ell)],
+    )
 
-    for sid, (lat_s, lon_s) in radars.items():
-        lon_s = float(_wrap_near(np.array([lon_s]), ref)[0])
-        ax.plot(lon_s, lat_s, "s", color="#e377c2", ms=9, mec="k", gid=f"radar:{sid}")
-        ax.annotate(sid, (lon_s, lat_s), xytext=(6, 6), textcoords="offset points", fontsize=9)
-        lats.append(lat_s)
-    if radars:
-        handles.append(Line2D([], [], ls="none", marker="s", color="#e377c2", mec="k", ms=8,
-                              label="radar site"))
 
-    if truths:
-        handles = [Line2D([], [], color=colors[t], lw=1.8, label=t) for t in truths] + [
-            Line2D([], [], ls="none", marker="^", color="w", mec="k", ms=8, label="launch"),
-            Line2D([], [], ls="none", marker="X", color="w", mec="k", ms=8, label="impact"),
-        ] + handles
-        ax.legend(handles=handles, loc="best", fontsize=9, ncols=1 if len(handles) < 12 else 2)
-        mid = 0.5 * (min(lats) + max(lats))
-        ax.set_aspect(1.0 / max(np.cos(np.radians(mid)), 0.1), adjustable="datalim")
-        ax.margins(0.08)
-    else:
+def _draw_map(ax: Axes, d: _MapData, lon_lim: tuple[float, float],
+              lat_lim: tuple[float, float], inset: bool = False,
+              unlabelled: tuple[float, float, float, float] | None = None) -> None:
+    """Geography, sites with their rings, track estimates, truths and shots of ``d``; sites
+    inside ``unlabelled`` (lon_lo, lon_hi, lat_lo, lat_hi: an inset shows them) get no label."""
+    draw_geography(ax, lon_lim, lat_lim)
+    tag = "inset-" if inset else ""
+
+    def ring(x: _Site, gid: str, **style: Any) -> None:
+        if x.kind == "radar":
+            lon, lat = radar_fan(x.lat_deg, x.lon_deg, x.range_m, x.az_min_deg, x.az_max_deg,
+                                 ellipsoid=d.ellipsoid)
+        else:
+            lon, lat = range_ring(x.lat_deg, x.lon_deg, x.range_m, ellipsoid=d.ellipsoid)
+        ax.add_patch(Polygon(np.column_stack([lon, lat]), closed=True, gid=tag + gid, **style))
+
+    for x in d.sites:
+        has_range = bool(np.isfinite(x.range_m) and x.range_m > 0.0)
+        if x.kind == "asset":
+            if has_range:
+                ring(x, f"asset:{x.site_id}", facecolor=_ASSET_COLOR, edgecolor=_ASSET_EDGE,
+                     alpha=0.55, lw=1.2, zorder=1.7)
+            ax.plot(x.lon_deg, x.lat_deg, "o", color=_ASSET_EDGE, ms=3, zorder=1.8,
+                    gid=f"{tag}asset-centre:{x.site_id}")
+        elif x.kind == "weapon":
+            if has_range:
+                ring(x, f"weapon-area:{x.site_id}", facecolor=_WEAPON_COLOR, alpha=0.07,
+                     lw=0, zorder=1.5)
+                ring(x, f"weapon-range:{x.site_id}", fill=False, edgecolor=_WEAPON_COLOR,
+                     lw=1.1, zorder=1.6)
+            ax.plot(x.lon_deg, x.lat_deg, "D", color=_WEAPON_COLOR, mec="w", ms=7, zorder=4,
+                    gid=f"{tag}weapon:{x.site_id}")
+        else:
+            if has_range:
+                ring(x, f"radar-range:{x.site_id}", fill=False, edgecolor=_RADAR_COLOR,
+                     lw=1.2, ls="--", zorder=1.6)
+            ax.plot(x.lon_deg, x.lat_deg, "s", color=_RADAR_COLOR, mec="k", ms=8, zorder=4,
+                    gid=f"{tag}radar:{x.site_id}")
+        if unlabelled is None or not (unlabelled[0] <= x.lon_deg <= unlabelled[1]
+                                      and unlabelled[2] <= x.lat_deg <= unlabelled[3]):
+            ax.annotate(x.site_id, (x.lon_deg, x.lat_deg),
+                        xytext=(6, -10 if x.kind == "asset" else 5), textcoords="offset points",
+                        fontsize=7 if inset else 8, zorder=6, annotation_clip=True)
+    for trk, (lon, lat) in d.tracks.items():
+        ax.plot(lon, lat, ls="none", marker="o", ms=3, mew=0, color="0.45", alpha=0.35,
+                gid=f"{tag}track:{trk}", zorder=2)
+    for tid, (lon, lat) in d.truth.items():
+        c = d.colors[tid]
+        ax.plot(lon, lat, color=c, lw=1.8, gid=f"{tag}truth:{tid}", zorder=3)
+        ax.plot(lon[0], lat[0], "^", color=c, ms=8, mec="k", zorder=4, gid=f"{tag}launch:{tid}")
+        if d.impacted[tid]:
+            ax.plot(lon[-1], lat[-1], "X", color=c, ms=9, mec="k", zorder=4,
+                    gid=f"{tag}impact:{tid}")
+    for shot, tid, kill, lat, lon in d.shots:
+        c = d.colors.get(tid, "0.3")
+        if kill:
+            ax.plot(lon, lat, "*", color=c, mec="k", mew=0.8, ms=15, zorder=5,
+                    gid=f"{tag}kill:{shot}")
+        else:
+            ax.plot(lon, lat, "o", mfc="w", mec=c, mew=1.8, ms=8, zorder=5,
+                    gid=f"{tag}intercept:{shot}")
+    ax.grid(True, color="0.6", alpha=0.35, lw=0.5)
+
+
+def _map_legend(d: _MapData) -> list[Any]:
+    handles: list[Any] = [Line2D([], [], color=d.colors[t], lw=2.0, label=t) for t in d.truth]
+    marker = {"ls": "none", "mec": "k"}
+    if d.truth:
+        handles.append(Line2D([], [], marker="^", color="w", ms=8, label="launch", **marker))
+    if any(d.impacted.values()):
+        handles.append(Line2D([], [], marker="X", color="w", ms=8, label="impact", **marker))
+    if any(kill for _, _, kill, _, _ in d.shots):
+        handles.append(Line2D([], [], marker="*", color="w", ms=12, label="kill", **marker))
+    if any(not kill for _, _, kill, _, _ in d.shots):
+        handles.append(Line2D([], [], ls="none", marker="o", mfc="w", mec="0.3", mew=1.8,
+                              ms=8, label="intercept, missed"))
+    if d.tracks:
+        handles.append(Line2D([], [], ls="none", marker="o", ms=4, mew=0, color="0.45",
+                              label="track estimates"))
+    kinds = {x.kind for x in d.sites}
+    ranged = {x.kind for x in d.sites if np.isfinite(x.range_m) and x.range_m > 0}
+    if "asset" in kinds:
+        handles.append(Patch(facecolor=_ASSET_COLOR, edgecolor=_ASSET_EDGE, alpha=0.7,
+                             label="defended asset"))
+    if "weapon" in kinds:
+        handles.append(Line2D([], [], marker="D", color=_WEAPON_COLOR, mec="w", ms=7, lw=1.1,
+                              ls="-" if "weapon" in ranged else "none",
+                              label="weapon, max range" if "weapon" in ranged else "weapon"))
+    if "radar" in kinds:
+        handles.append(Line2D([], [], marker="s", color=_RADAR_COLOR, mec="k", ms=7, lw=1.2,
+                              ls="--" if "radar" in ranged else "none",
+                              label="radar, range" if "radar" in ranged else "radar"))
+    return handles
+
+
+def _defended_area(d: _MapData) -> tuple[float, float, float, float] | None:
+    """``(lon_lo, lon_hi, lat_lo, lat_hi)`` around the defended assets, weapon sites and shots
+    (asset radii included), or ``None`` without assets or weapons."""
+    lon: list[float] = []
+    lat: list[float] = []
+    for x in d.sites:
+        if x.kind in ("asset", "weapon"):
+            r = x.range_m if x.kind == "asset" and np.isfinite(x.range_m) else 0.0
+            ring_lon, ring_lat = (range_ring(x.lat_deg, x.lon_deg, r, n=9) if r > 0 else
+                                  (np.array([x.lon_deg]), np.array([x.lat_deg])))
+            lon += ring_lon.tolist()
+            lat += ring_lat.tolist()
+    if not lon:
+        return None
+    for *_, a, o in d.shots:
+        lon.append(o)
+        lat.append(a)
+    k = 1.0 / max(math.cos(math.radians(0.5 * (min(lat) + max(lat)))), 0.1)
+    half = 0.5 * max(max(lon) - min(lon), (max(lat) - min(lat)) * k, 0.2) * 1.25
+    lon_c, lat_c = 0.5 * (min(lon) + max(lon)), 0.5 * (min(lat) + max(lat))
+    return lon_c - half, lon_c + half, lat_c - half / k, lat_c + half / k
+
+
+def ground_track(run: RunData) -> Figure:
+    """Map of the raid over Natural Earth land, coastlines and borders (equirectangular,
+    degrees).
+
+    Draws every threat's truth in its colour (:func:`threat_colors`) with launch (triangle)
+    and impact (cross) markers; the confirmed/coasting track estimates (grey dots); shots:
+    a star where a shot killed its threat, an open circle where one missed (the threat's
+    position at ``intercept_t_s``); defended assets as filled circles of their radius;
+    weapon sites (diamonds) with a ring at their maximum range; radar sites (squares) with a
+    dashed ring or sector at their instrumented range. Assets, weapons and radar ranges come
+    from ``summary.json`` when it has them (docs/results.md, "Maps"); radar sites otherwise
+    from the radar detections. The view fits the threats, sites and shots, not the rings.
+    When the defended area (assets, weapons, shots) is small on that view, an inset in the
+    emptiest corner shows it enlarged (a child axes of the map, marked on it). One axes; the
+    legend is outside it, on the right."""
+    d = _map_data(run)
+    pts_lon = [v for lon, _ in d.truth.values() for v in (np.nanmin(lon), np.nanmax(lon))]
+    pts_lat = [v for _, lat in d.truth.values() for v in (np.nanmin(lat), np.nanmax(lat))]
+    pts_lon += [x.lon_deg for x in d.sites] + [s[4] for s in d.shots]
+    pts_lat += [x.lat_deg for x in d.sites] + [s[3] for s in d.shots]
+    lon_lim, lat_lim, height = _map_view(pts_lon, pts_lat, 7.6)
+    fig = _new_figure(11.0, height + 1.0)
+    ax = fig.add_subplot()
+    area = _defended_area(d)
+    if area is not None and (area[1] - area[0]) >= 0.2 * (lon_lim[1] - lon_lim[0]):
+        area = None  # the map shows it well enough
+    _draw_map(ax, d, lon_lim, lat_lim, unlabelled=area)
+    if area is not None:
+        _inset(ax, d, area, lon_lim, lat_lim)
+    if not d.truth:
         _no_data(ax, "no threats")
-    ax.grid(True, alpha=0.4)
+    handles = _map_legend(d)
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+                  framealpha=1.0, ncols=1 if len(handles) <= 24 else 2)
     ax.set_xlabel("Longitude (deg E)")
     ax.set_ylabel("Latitude (deg N)")
     ax.set_title(f"Ground track: {run.title}")
     return fig
 
 
-def _map_height_in(truths: Mapping[str, _Truth], radars: Mapping[str, tuple[float, float]],
-                   ref: float, width_in: float) -> float:
-    """Figure height (in) that fits the map's extent at equal ground scale, within 4 to 9 in."""
-    lat = [v for tr in truths.values() for v in (np.nanmin(tr.lat_deg), np.nanmax(tr.lat_deg))]
-    lon = [v for tr in truths.values() for v in (np.nanmin(_wrap_near(tr.lon_deg, ref)),
-                                                 np.nanmax(_wrap_near(tr.lon_deg, ref)))]
-    lat += [a for a, _ in radars.values()]
-    lon += [float(_wrap_near(np.array([o]), ref)[0]) for _, o in radars.values()]
-    if not lat:
-        return 6.0
-    span_lon = (max(lon) - min(lon)) * np.cos(np.radians(0.5 * (min(lat) + max(lat))))
-    ratio = (max(lat) - min(lat) + 1.0) / (span_lon + 1.0)
-    return float(np.clip(1.3 + 0.85 * width_in * ratio, 4.0, 9.0))
+def _inset(ax: Axes, d: _MapData, area: tuple[float, float, float, float],
+           lon_lim: tuple[float, float], lat_lim: tuple[float, float]) -> None:
+    """The defended area enlarged, in the map corner that the threats' tracks cross least."""
+    lon = np.concatenate([v[0] for v in d.truth.values()] or [np.empty(0)])
+    lat = np.concatenate([v[1] for v in d.truth.values()] or [np.empty(0)])
+    u = (lon - lon_lim[0]) / (lon_lim[1] - lon_lim[0])
+    v = (lat - lat_lim[0]) / (lat_lim[1] - lat_lim[0])
+    size = 0.36
+    corners = [(x0, y0) for y0 in (1 - size - 0.02, 0.02) for x0 in (1 - size - 0.02, 0.02)]
+    ac = ((0.5 * (area[0] + area[1]) - lon_lim[0]) / (lon_lim[1] - lon_lim[0]),
+          (0.5 * (area[2] + area[3]) - lat_lim[0]) / (lat_lim[1] - lat_lim[0]))
+
+    def crowd(c: tuple[float, float]) -> tuple[int, int]:
+        inside = (u >= c[0]) & (u <= c[0] + size) & (v >= c[1]) & (v <= c[1] + size)
+        covers_area = c[0] <= ac[0] <= c[0] + size and c[1] <= ac[1] <= c[1] + size
+        return int(covers_area), int(inside.sum())
+
+    x0, y0 = min(corners, key=crowd)
+    inset = ax.inset_axes((x0, y0, size, size))
+    _draw_map(inset, d, (area[0], area[1]), (area[2], area[3]), inset=True)
+    inset.tick_params(labelsize=7)
+    inset.xaxis.set_major_locator(MaxNLocator(3))
+    inset.yaxis.set_major_locator(MaxNLocator(4))
+    inset.set_title("Defended area", fontsize=8, pad=2)
+    ax.indicate_inset_zoom(inset, edgecolor="0.2", alpha=0.8)
 
 
 def _radar_sites(run: RunData, ell: Ellipsoid) -> dict[str, tuple[float, float]]:
@@ -385,51 +685,77 @@ def _radar_sites(run: RunData, ell: Ellipsoid) -> dict[str, tuple[float, float]]
 
 
 def flight_profile(run: RunData) -> Figure:
-    """Altitude (km), speed (km/s) and Mach number vs time for every threat, coloured by flight
-    phase (:data:`PHASE_COLORS`); threats are told apart by line style. Three axes."""
-    fig = _new_figure(10.0, 8.5)
-    axes = fig.subplots(3, 1, sharex=True)
+    """Altitude (km), speed (km/s) and Mach number vs time, one line per threat in its colour
+    (:func:`threat_colors`), the flight phase shown by line style (:data:`PHASE_STYLES`; an
+    impact is a cross, a kill a star). Threats whose apogee is above 100 km (ballistic
+    midcourse) are drawn in a second column beside the others, so that their apogee does not
+    flatten glide and cruise altitudes. Three axes per column, time shared; speed and Mach
+    share their scale across columns."""
     truths = _truth_by_threat(run)
-    phases_seen: dict[str, None] = {}
+    colors = threat_colors(run)
+    exo = {tid: bool(np.nanmax(tr.alt_m) > _EXO_ALT_M) for tid, tr in truths.items()}
+    columns = [c for c in (False, True) if c in exo.values()] or [False]
     fields = (("alt_m", 1e-3, "Altitude (km)"), ("speed_mps", 1e-3, "Speed (km/s)"),
               ("mach", 1.0, "Mach number"))
-    for i, (tid, tr) in enumerate(truths.items()):
-        ls = _LINESTYLES[i % len(_LINESTYLES)]
+    fig = _new_figure(10.0 if len(columns) == 1 else 13.5, 8.5)
+    grid = np.asarray(fig.subplots(3, len(columns), sharex=True, squeeze=False))
+    for row in (1, 2):
+        for ax in grid[row, 1:]:
+            ax.sharey(grid[row, 0])
+    phases_seen: dict[str, None] = {}
+    for tid, tr in truths.items():
+        axes = grid[:, columns.index(exo[tid])]
         for name, a, b in _phase_runs(tr.phase):
             phases_seen[name] = None
             stop = min(b + 1, tr.t_s.size)  # join each run to the next one's first point
-            color = PHASE_COLORS.get(name, "#7f7f7f")
-            style = {"ls": "none", "marker": "X", "ms": 8} if name == "impact" else {"ls": ls}
+            if name in ("impact", "killed"):
+                style = {"ls": "none", "marker": "X" if name == "impact" else "*",
+                         "ms": 9 if name == "impact" else 13, "mec": "k", "mew": 0.7}
+            else:
+                style = {"ls": PHASE_STYLES.get(name, "-"),
+                         "lw": 2.4 if name == "boost" else 1.6}
             for ax, (col, scale, _) in zip(axes, fields, strict=True):
-                y = getattr(tr, col)[a:stop] * scale
-                ax.plot(tr.t_s[a:stop], y, color=color, lw=1.6, gid=f"{tid}:{name}", **style)
-    for ax, (_, _, label) in zip(axes, fields, strict=True):
-        ax.set_ylabel(label)
-        ax.grid(True, alpha=0.4)
+                ax.plot(tr.t_s[a:stop], getattr(tr, col)[a:stop] * scale, color=colors[tid],
+                        gid=f"{tid}:{name}", **style)
+    for j, is_exo in enumerate(columns):
+        for ax, (_, _, label) in zip(grid[:, j], fields, strict=True):
+            ax.grid(True, alpha=0.4)
+            if j == 0:
+                ax.set_ylabel(label)
+        grid[0, j].set_ylim(bottom=0.0)
+        grid[-1, j].set_xlabel(_TIME_LABEL)
+        if len(columns) > 1:
+            grid[0, j].set_title("Exo-atmospheric: apogee above 100 km" if is_exo else
+                                 "Within the atmosphere: apogee up to 100 km", fontsize=10)
     if truths:
-        rank = {p: i for i, p in enumerate(PHASE_COLORS)}
+        rank = {p: i for i, p in enumerate(PHASE_COLORS)} | {"killed": len(PHASE_COLORS)}
         seen = sorted(phases_seen, key=lambda p: rank.get(p, len(rank)))
-        axes[0].legend(handles=[Line2D([], [], ls="none", marker="X", ms=8, color="k", label=p)
-                                if p == "impact" else
-                                Patch(color=PHASE_COLORS.get(p, "#7f7f7f"), label=p)
-                                for p in seen],
-                       title="phase", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
-        if 1 < len(truths) <= len(_LINESTYLES):  # beyond that, line styles repeat
-            axes[1].legend(handles=[Line2D([], [], color="0.3", ls=_LINESTYLES[i], label=t)
-                                    for i, t in enumerate(truths)],
-                           title="threat", loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                           fontsize=9)
+        handles: list[Any] = [Line2D([], [], color=colors[t], lw=2.0, label=t) for t in truths]
+        handles.append(Patch(color="w", label=""))  # a gap between threats and phases
+        styles: dict[str, list[str]] = {}  # one legend row per line style
+        for p in seen:
+            styles.setdefault(p if p in ("impact", "killed") else PHASE_STYLES.get(p, "-"),
+                              []).append(p)
+        for style, names in styles.items():
+            if style in ("impact", "killed"):
+                handles.append(Line2D([], [], ls="none", marker="X" if style == "impact" else "*",
+                                      ms=9 if style == "impact" else 12, color="w", mec="k",
+                                      label=style))
+            else:
+                handles.append(Line2D([], [], color="0.3", ls=style, label=" / ".join(names),
+                                      lw=2.4 if names == ["boost"] else 1.6))
+        fig.legend(handles=handles, loc="outside right upper", fontsize=9,
+                   title="threat · phase")
     else:
-        _no_data(axes[0], "no threats")
-    axes[-1].set_xlabel(_TIME_LABEL)
-    axes[0].set_title(f"Flight profile: {run.title}")
+        _no_data(grid[0, 0], "no threats")
+    fig.suptitle(f"Flight profile: {run.title}")
     return fig
 
 
 def detection_timeline(run: RunData) -> Figure | None:
     """Raster of detection times: one row per threat and sensor layer (a tick per time with at
-    least one detection), over a grey bar spanning the threat's flight, plus one row of false
-    alarms per layer. ``None`` without detections. One axes."""
+    least one detection, in the threat's colour), over a grey bar spanning the threat's flight,
+    plus one grey row of false alarms per layer. ``None`` without detections. One axes."""
     det = run.table("detections")
     if det is None:
         return None
@@ -438,8 +764,8 @@ def detection_timeline(run: RunData) -> Figure | None:
     layer = _str(det, layer_col).astype(str)
     truth_id = _str(det, "truth_id")
     layers = sorted(set(layer.tolist()))
-    layer_color = {ly: _THREAT_COLORS[i % len(_THREAT_COLORS)] for i, ly in enumerate(layers)}
     truths = _truth_by_threat(run)
+    colors = threat_colors(run)
     rows: list[tuple[str, str | None, str]] = [(tid, ly, f"{tid} · {ly}")
                                                 for tid in truths for ly in layers]
     rows += [(None, ly, f"false alarms · {ly}") for ly in layers
@@ -456,9 +782,11 @@ def detection_timeline(run: RunData) -> Figure | None:
             m = (truth_id == None) & (layer == ly)  # noqa: E711 (element-wise)
         times = np.unique(t[m])
         ax.plot(times, np.full(times.size, float(y)), ls="none", marker="|", ms=9, mew=1.2,
-                color=layer_color[ly] if tid is not None else "0.45",
+                color=colors.get(tid, "0.45") if tid is not None else "0.45",
                 gid=f"detections:{tid}:{ly}")
     ax.set_yticks(range(len(rows)), [r[2] for r in rows])
+    for label, (tid, _, _) in zip(ax.get_yticklabels(), rows, strict=True):
+        label.set_color(colors.get(tid, "0.3") if tid is not None else "0.3")
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlabel(_TIME_LABEL)
     ax.grid(True, axis="x", alpha=0.4)
@@ -469,13 +797,14 @@ def detection_timeline(run: RunData) -> Figure | None:
 def tracking_errors(run: RunData) -> Figure | None:
     """Per threat: position error (m, log scale) of each associated confirmed/coasting track
     (track estimate minus truth interpolated at the track's times) and the track's own 1-σ
-    (``sigma_pos_m``, dashed). One axes per threat (two columns beyond four threats). ``None``
-    without tracks."""
+    (``sigma_pos_m``, dashed), in the threat's colour (a shade per track). One axes per threat
+    (two columns beyond four threats). ``None`` without tracks."""
     tracked = _tracked_rows(run)
     truths = _truth_by_threat(run)
     if tracked is None or not truths:
         return None
     n = len(truths)
+    colors = threat_colors(run)
     fig, axes, ncols = _threat_grid(n, 2.6)
     for ax, (tid, tr) in zip(axes, truths.items(), strict=False):
         m_threat = tracked["truth_id"] == tid
@@ -484,7 +813,7 @@ def tracking_errors(run: RunData) -> Figure | None:
             m = m_threat & (tracked["track_id"] == trk)
             t = tracked["t_s"][m]
             err = np.linalg.norm(tracked["pos_ecef"][m] - tr.position_at(t), axis=-1)
-            color = _THREAT_COLORS[j % len(_THREAT_COLORS)]
+            color = _shade(colors[tid], j)
             ax.plot(t, err, color=color, lw=0.8, alpha=0.85, gid=f"error:{tid}:{trk}")
             ax.plot(t, tracked["sigma_pos_m"][m], color=color, lw=1.8, ls="--",
                     gid=f"sigma:{tid}:{trk}")
@@ -493,14 +822,14 @@ def tracking_errors(run: RunData) -> Figure | None:
             shown = track_ids[:_MAX_TRACK_LEGEND]
             handles = [Line2D([], [], color="0.3", lw=0.8, label="error"),
                        Line2D([], [], color="0.3", lw=1.8, ls="--", label="1-σ")]
-            handles += [Patch(color=_THREAT_COLORS[j % len(_THREAT_COLORS)], label=f"track {k}")
+            handles += [Patch(color=_shade(colors[tid], j), label=f"track {k}")
                         for j, k in enumerate(shown)]
             if track_ids.size > shown.size:
                 handles.append(Patch(color="w", label=f"+{track_ids.size - shown.size} more"))
             ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
         else:
             _no_data(ax, "no confirmed track")
-        ax.set_title(tid, fontsize=10)
+        ax.set_title(tid, fontsize=10, color=colors[tid])
         ax.set_ylabel("Position error (m)")
         ax.grid(True, which="both", alpha=0.3)
     for ax in axes[max(n - ncols, 0):n]:
@@ -564,9 +893,9 @@ def nees_timeline(nr: Any, confidence: float = 0.95) -> Figure:
         some = nr.runs_t[k] > 0
         ax.axhspan(lo, hi, color="#2ca02c", alpha=0.15, lw=0, label=f"{confidence:.0%} interval")
         ax.axhline(6.0, color="#2ca02c", lw=1.0, ls="--", label="expected (6)")
-        ax.plot(nr.t_s, np.where(some & ~full, nr.nees_t[k], np.nan), color="#1f77b4",
+        ax.plot(nr.t_s, np.where(some & ~full, nr.nees_t[k], np.nan), color=_threat_color(k),
                 lw=0.8, alpha=0.35, gid=f"nees-partial:{tid}")
-        ax.plot(nr.t_s, np.where(full, nr.nees_t[k], np.nan), color="#1f77b4", lw=0.9,
+        ax.plot(nr.t_s, np.where(full, nr.nees_t[k], np.nan), color=_threat_color(k), lw=0.9,
                 label=f"run average ({m} runs)", gid=f"nees:{tid}")
         ax.set_yscale("log")
         ax.set_title(f"{tid}: mean {test.average[k]:.2f} "
@@ -611,7 +940,7 @@ def campaign_sweep(summary: Mapping[str, pa.Table], path: str) -> Figure:
         pk, lo, hi = (_num(thr, c)[m][o] for c in cols)
         if not np.isfinite(pk).any():
             continue
-        color = f"C{k % 10}"
+        color = _threat_color(k)
         ax.fill_between(x, lo, hi, color=color, alpha=0.12, lw=0)
         ax.plot(x, pk, "-s", color=color, ms=4, label=f"{name} {tid}", gid=f"{name}:{tid}")
     runs = int(np.max(_num(grid, "runs_ok"))) if grid.num_rows else 0
@@ -649,7 +978,7 @@ def campaign_distributions(outcomes: pa.Table) -> Figure | None:
         for j, tid in enumerate(tids):
             v = vals[(ids == tid) & np.isfinite(vals)]
             if v.size:
-                ax.hist(v, bins=bins, histtype="step", lw=1.5, color=f"C{j % 10}",
+                ax.hist(v, bins=bins, histtype="step", lw=1.5, color=_threat_color(j),
                         label=f"{tid} (n={v.size})", gid=f"{col}:{tid}")
         ax.set_xlabel(label)
         ax.set_ylabel("draws")
@@ -698,6 +1027,9 @@ def engagement_timeline(run: RunData) -> Figure | None:
             ax.plot([t_hit[i]], [y], "o", color=c, ms=7, mec="k")
     ax.set_yticks(range(len(order)),
                   [f"{shot[i]} ({weapon[i]} → {threat[i]})" for i in order])
+    threat_color = threat_colors(run)
+    for label, i in zip(ax.get_yticklabels(), order, strict=True):
+        label.set_color(threat_color.get(threat[i], "0.2"))
     ax.set_ylim(len(order) - 0.5, -0.5)
     ax.legend(handles=[Patch(color=c, label=o) for o, c in colors.items()]
               + [Patch(color="0.88", label="threat in flight")],
@@ -705,6 +1037,66 @@ def engagement_timeline(run: RunData) -> Figure | None:
     ax.set_xlabel(_TIME_LABEL)
     ax.grid(True, axis="x", alpha=0.4)
     ax.set_title(f"Engagements (launch to intercept): {run.title}")
+    return fig
+
+
+def coverage_maps(coverage: pa.Table, summary: Mapping[str, Any] | None = None) -> Figure:
+    """Maps of an ``hdsim coverage`` folder (``coverage.parquet``, its ``summary.json``) over
+    the coastlines: the percentage of time with at least one and at least two satellites in
+    view, and the longest gap with none, in minutes. Each panel's title gives its
+    area-weighted mean (cos latitude) and its worst grid point. Three axes side by side."""
+    summary = summary or {}
+    lat, lon = _num(coverage, "lat_deg"), _num(coverage, "lon_deg")
+    lats, lons = np.unique(lat), np.unique(lon)
+    w = np.cos(np.radians(lat))
+    panels = (
+        ("fraction_1", 100.0, "Time with ≥ 1 satellite in view", "% of time", "viridis",
+         (0.0, 100.0), np.min, "%"),
+        ("fraction_2", 100.0, "Time with ≥ 2 satellites in view (stereo)", "% of time",
+         "viridis", (0.0, 100.0), np.min, "%"),
+        ("max_gap_s", 1.0 / 60.0, "Longest gap with no satellite in view", "minutes",
+         "magma_r", None, np.max, " min"),
+    )
+    span = (float(lons[-1] - lons[0]) if lons.size else 0.0) or 1.0
+    extent = (float(lats[-1] - lats[0]) if lats.size else 0.0) or 1.0
+    k = 1.0 / max(math.cos(math.radians(float(np.mean(lats)) if lats.size else 0.0)), 0.1)
+    height = float(np.clip(4.2 * extent * k / span, 2.0, 6.0)) + 1.6
+    fig = _new_figure(15.0, height)
+    axes = fig.subplots(1, 3)
+    step = float(summary.get("grid_deg") or (np.min(np.diff(lats)) if lats.size > 1 else 1.0))
+    lon_lim = (float(lons.min()) - step / 2, float(lons.max()) + step / 2)
+    lat_lim = (max(float(lats.min()) - step / 2, -90.0), min(float(lats.max()) + step / 2, 90.0))
+    for ax, (col, scale, title, unit, cmap, lim, worst, sym) in zip(axes, panels, strict=True):
+        z = _num(coverage, col) * scale
+        vmin, vmax = lim if lim is not None else (0.0, max(float(np.nanmax(z)), 1.0))
+        if lats.size >= 2 and lons.size >= 2 and lats.size * lons.size == z.size:
+            order = np.lexsort((lon, lat))
+            mesh = ax.pcolormesh(lons, lats, z[order].reshape(lats.size, lons.size),
+                                 shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax,
+                                 gid=col, zorder=1)
+        else:
+            mesh = ax.scatter(lon, lat, c=z, cmap=cmap, vmin=vmin, vmax=vmax, gid=col,
+                              zorder=1)
+        draw_geography(ax, lon_lim, lat_lim, land=False, zorder=3)
+        fig.colorbar(mesh, ax=ax, shrink=0.85, label=unit)
+        ok = np.isfinite(z)
+        mean = float(np.sum(w[ok] * z[ok]) / np.sum(w[ok])) if ok.any() else math.nan
+        bad = float(worst(z[ok])) if ok.any() else math.nan
+        ax.set_title(f"{title}\nmean {mean:.3g}{sym}, worst point {bad:.3g}{sym}", fontsize=10)
+        ax.set_xlabel("Longitude (deg E)")
+        ax.set_ylabel("Latitude (deg N)")
+    head = str(summary.get("scenario") or "coverage")
+    bits = []
+    if summary.get("satellites"):
+        bits.append(f"{summary['satellites']} satellites")
+    if summary.get("altitude_m") is not None:
+        bits.append(f"targets at {float(summary['altitude_m']) / 1e3:g} km altitude")
+    if summary.get("span_s") and summary.get("step_s"):
+        bits.append(f"{float(summary['span_s']) / 3600.0:g} h sampled every "
+                    f"{float(summary['step_s']):g} s")
+    if summary.get("grid_deg"):
+        bits.append(f"{float(summary['grid_deg']):g}° grid")
+    fig.suptitle(f"Space-layer coverage: {head}" + (f" ({', '.join(bits)})" if bits else ""))
     return fig
 
 
