@@ -266,9 +266,13 @@ def test_run_prints_a_headline_first_and_nothing_blank_before_it(tmp_path):
 
     result = invoke("run", scenario_file(tmp_path, with_threats({})), "--out", tmp_path / "r")
     assert result.exit_code == 0, result.output
-    first = result.stdout.splitlines()[0]
-    assert first == ("cli-demo: 0 of 1 threat killed, 1 leaked (0 inside defended assets), "
-                     "0 rounds fired")
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("cli-demo: ")
+    # The headline wraps at the terminal's width (80 when piped), continued 4 columns in.
+    n = 1 + next(i for i, line in enumerate(lines[1:]) if not line.startswith("    "))
+    assert " ".join(line.strip() for line in lines[:n]) == (
+        "cli-demo: 0 of 1 threat killed, 1 leaked (0 inside defended assets), 0 rounds fired")
+    assert all(len(line) <= 80 for line in lines[:-1])  # the last names the folder
     assert any(line.startswith("  bm-1: first detection ") for line in
                result.stdout.splitlines()[1:5])
     summary = {"scenario": "s", "threats": [{"threat_id": "a", "impacted": True,

@@ -111,7 +111,8 @@ def test_report_embeds_every_figure_and_the_summary_values(sensed):
     assert path == (sensed / "report.html").absolute()
     text = path.read_text(encoding="utf-8")
     page = Page(text)
-    check_images(page, 6)  # ground track, flight profile, detections, tracking, OSPA, shots
+    check_images(page, 7)  # kill chain, ground track, flight profile, detections, tracking,
+    #                        OSPA, shots
     assert all(ref.startswith("data:") for ref in page.refs)  # self-contained
     exact = page.exact()
     texts = {t for t, _ in page.cells}
