@@ -368,3 +368,29 @@ def test_why_not_engaged_names_the_reason_per_weapon_and_threat():
     alone = run(truth, [far])
     assert alone.threats["why_not_engaged"][0].startswith("far: no_intercept (")
     assert res.threats["why_not_engaged"][0] is None            # it was engaged
+
+
+def test_uplink_messages_follow_the_period_and_latency():
+    """A shot launched at 0.3 s with a 1 s uplink period and 0.5 s latency steers at time t on
+    the track row of time ``floor(0.3 + k·1 − 0.5)`` (k messages received by t), propagated
+    to t: rows carry a per-row offset so the row used is visible (closed form of the message
+    schedule)."""
+    from hdsim.engagement import TrackColumns, TrackUplink
+
+    t_rows = np.arange(0.0, 10.0)
+    state = np.zeros((10, 6))
+    state[:, 0] = 7.0e6
+    state[:, 2] = 100.0 * t_rows          # row k is offset 100 k m in z
+    state[:, 4] = 50.0                    # 50 m/s in y
+    tracks = TrackColumns.from_arrays(t_rows, np.zeros(10, int), state,
+                                      np.tile(np.eye(6), (10, 1, 1)), np.full(10, 2),
+                                      np.zeros(10, int))
+    up = TrackUplink(tracks, np.zeros(4, int), "ncv", EarthModel.textbook(),
+                     t_launch=np.full(4, 0.3), period_s=np.array([1.0, 1.0, 0.0, 0.0]),
+                     latency_s=np.array([0.5, 0.0, 0.5, 0.0]))
+    t = np.array([2.0, 2.0, 2.0, 2.0])
+    out = up(t)
+    # message times by 2.0 s: 0.3, 1.3 (period 1) → rows at ≤ 0.8 / ≤ 1.3; continuous: ≤ 1.5 / 2
+    rows = np.array([0, 1, 1, 2])
+    np.testing.assert_allclose(out[:, 2], 100.0 * rows)
+    np.testing.assert_allclose(out[:, 1], 50.0 * (t - t_rows[rows]))

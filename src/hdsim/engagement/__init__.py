@@ -75,7 +75,7 @@ from hdsim.engagement.railgun import (
     railgun_launch_state,
     railgun_notional,
 )
-from hdsim.engagement.tracks import TrackColumns, latest_rows
+from hdsim.engagement.tracks import TrackColumns, TrackUplink, latest_rows
 from hdsim.engagement.weapons import DefendedAsset, FireControlConfig, Weapon, ground_distance_m
 
 __all__ = [
@@ -98,6 +98,7 @@ __all__ = [
     "TargetFn",
     "TofFn",
     "TrackColumns",
+    "TrackUplink",
     "Weapon",
     "apn_command",
     "assign_weapons",

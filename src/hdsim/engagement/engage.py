@@ -61,11 +61,11 @@ from hdsim.engagement.fire_control import (
     REASONS,
     plan_shots,
 )
-from hdsim.engagement.flyout import FlyoutStatus, free_fall_accel
+from hdsim.engagement.flyout import FlyoutStatus
 from hdsim.engagement.flyout_table import FlyoutTable, flyout_table, site_range_alt
 from hdsim.engagement.interceptor import fly_interceptors, launch_state
 from hdsim.engagement.railgun import fly_projectiles, railgun_launch_state
-from hdsim.engagement.tracks import TrackColumns, latest_rows
+from hdsim.engagement.tracks import TrackColumns, TrackUplink, latest_rows
 from hdsim.engagement.weapons import DefendedAsset, FireControlConfig, Weapon, ground_distance_m
 from hdsim.threats.trajectory import Trajectory, TrajectorySet
 
@@ -153,30 +153,6 @@ class _TruthFn:
         out = np.full((self.threat.size, 6), np.nan)
         for k, m in self.groups:
             out[m] = self.truth[int(k)].state_at(t[m])
-        return out
-
-
-class _UplinkFn:
-    """Each shot's uplinked track: the latest row at or before t, extrapolated to t."""
-
-    def __init__(self, tracks: TrackColumns, track_id: NDArray, model: str, earth: EarthModel):
-        self.n = track_id.size
-        self.model = model
-        self.groups = []
-        for tid in np.unique(track_id):
-            rows = np.flatnonzero(tracks.track_id == tid)
-            x = tracks.state[rows]
-            acc = (free_fall_accel(x[:, :3], x[:, 3:], earth) if model == "ballistic"
-                   else np.zeros((len(x), 3)))
-            self.groups.append((np.flatnonzero(track_id == tid), tracks.t_s[rows], x, acc))
-
-    def __call__(self, t: NDArray) -> NDArray:
-        out = np.empty((self.n, 6))
-        for m, tt, x, acc in self.groups:
-            j = np.clip(np.searchsorted(tt, t[m], side="right") - 1, 0, tt.size - 1)
-            dt = (t[m] - tt[j])[:, None]
-            out[m, :3] = x[j, :3] + dt * x[j, 3:] + 0.5 * dt * dt * acc[j]
-            out[m, 3:] = x[j, 3:] + dt * acc[j]
         return out
 
 
@@ -271,7 +247,9 @@ def _fly_pending(shots: _Shots, weapons: Sequence[Weapon], truth: TrajectorySet,
             continue
         params = [weapons[i].params for i in w[m]]
         target = _TruthFn(truth, thr[m])
-        uplink = _UplinkFn(tracks, trk[m], config.motion_model, earth)
+        uplink = TrackUplink(tracks, trk[m], config.motion_model, earth, t_launch=t0[m],
+                           period_s=np.array([weapons[i].uplink_period_s for i in w[m]]),
+                           latency_s=np.array([weapons[i].uplink_latency_s for i in w[m]]))
         if kind == "interceptor":
             res = fly_interceptors(st0[m], t0[m], params, target, earth, uplink_state=uplink,
                                    dt_s=config.flyout_dt_s)

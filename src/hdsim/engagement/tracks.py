@@ -15,9 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hdsim.earth import EarthModel
+from hdsim.engagement.flyout import free_fall_accel
 from hdsim.tracking.history import TrackStatus
 
-__all__ = ["TrackColumns", "latest_rows"]
+__all__ = ["TrackColumns", "TrackUplink", "latest_rows"]
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,61 @@ def latest_rows(tracks: TrackColumns, t_s: float, max_age_s: float = np.inf) -> 
     last = idx[np.r_[ids[1:] != ids[:-1], True]]
     keep = (tracks.status[last] != TrackStatus.DELETED) & (t_s - tracks.t_s[last] <= max_age_s)
     return last[keep]
+
+
+class TrackUplink:
+    """Each shot's uplinked track: the latest row the shot has received by t, extrapolated to t.
+
+    With an uplink period ``P`` and latency ``L`` (per shot; 0 and 0: continuous and
+    instantaneous), the shot receives messages at ``t_launch + k P`` (k = 0, 1, …), each
+    holding the latest track row at or before the message time minus ``L``; between messages
+    it propagates the last one with the fire-control motion model.
+
+    Args:
+        tracks: the track history fire control sees.
+        track_id: ``(n,)`` the track each shot is guided on.
+        model: ``"ncv"`` (straight line) or ``"ballistic"`` (constant free-fall acceleration
+            of the row state, second order).
+        earth: Earth model (for the ballistic model).
+        t_launch, period_s, latency_s: ``(n,)`` per-shot launch times, uplink periods and
+            latencies, s (default 0: continuous and instantaneous).
+
+    Called with per-shot times ``t (n,)`` it returns the ``(n, 6)`` ECEF states the shots
+    steer on (:data:`hdsim.engagement.flyout.TargetFn`).
+    """
+
+    def __init__(self, tracks: TrackColumns, track_id: NDArray, model: str, earth: EarthModel,
+                 t_launch: NDArray | None = None, period_s: NDArray | None = None,
+                 latency_s: NDArray | None = None):
+        self.n = track_id.size
+        self.model = model
+        zero = np.zeros(self.n)
+        self.t_launch = zero if t_launch is None else np.asarray(t_launch, float)
+        self.period = zero if period_s is None else np.asarray(period_s, float)
+        self.latency = zero if latency_s is None else np.asarray(latency_s, float)
+        self.groups = []
+        for tid in np.unique(track_id):
+            rows = np.flatnonzero(tracks.track_id == tid)
+            x = tracks.state[rows]
+            acc = (free_fall_accel(x[:, :3], x[:, 3:], earth) if model == "ballistic"
+                   else np.zeros((len(x), 3)))
+            self.groups.append((np.flatnonzero(track_id == tid), tracks.t_s[rows], x, acc))
+
+    def received_by(self, t: NDArray) -> NDArray:
+        """Per shot, the time up to which track rows have reached the shot by ``t``."""
+        t = np.asarray(t, float)
+        periodic = self.period > 0.0
+        since = np.maximum(t - self.t_launch, 0.0)
+        k = np.floor(since / np.where(periodic, self.period, 1.0) + 1e-9)
+        t_msg = np.where(periodic, self.t_launch + k * self.period, t)
+        return t_msg - self.latency
+
+    def __call__(self, t: NDArray) -> NDArray:
+        out = np.empty((self.n, 6))
+        t_rx = self.received_by(t)
+        for m, tt, x, acc in self.groups:
+            j = np.clip(np.searchsorted(tt, t_rx[m], side="right") - 1, 0, tt.size - 1)
+            dt = (t[m] - tt[j])[:, None]
+            out[m, :3] = x[j, :3] + dt * x[j, 3:] + 0.5 * dt * dt * acc[j]
+            out[m, 3:] = x[j, 3:] + dt * acc[j]
+        return out

@@ -60,6 +60,9 @@ class Weapon:
         rail_life_rounds: rounds a railgun's rails last before they must be changed (None:
             not modelled).
         rail_change_s: time to change worn rails, s (the gun does not fire meanwhile).
+        uplink_period_s: time between the fire-control messages a homing shot receives in
+            flight, s (0: continuous).
+        uplink_latency_s: age of the track in a message when it is sent, s (0: none).
     """
 
     weapon_id: str
@@ -85,6 +88,8 @@ class Weapon:
     table_spec: TableSpec = field(default_factory=TableSpec)
     rail_life_rounds: int | None = None
     rail_change_s: float = 0.0
+    uplink_period_s: float = 0.0
+    uplink_latency_s: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.params, (InterceptorParams, RailgunParams)):
@@ -100,7 +105,8 @@ class Weapon:
             raise ValueError(f"Weapon.rail_life_rounds = {self.rail_life_rounds!r}: must be an "
                              "integer >= 1 or None")
         for name in ("salvo_interval_s", "reload_s", "launch_delay_s", "homing_miss_sigma_m",
-                     "dispersion_sigma_m", "rail_change_s"):
+                     "dispersion_sigma_m", "rail_change_s", "uplink_period_s",
+                     "uplink_latency_s"):
             value = getattr(self, name)
             if not value >= 0.0:
                 raise ValueError(f"Weapon.{name} = {value!r}: must be >= 0")

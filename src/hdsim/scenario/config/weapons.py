@@ -44,6 +44,13 @@ class WeaponBase(ConfigModel):
     max_range_m: float | None = Field(None, gt=0.0, description="Largest intercept ground "
                                                                "range, m. Default: the table's.")
     lethal_radius_m: float | None = Field(None, gt=0.0, description="Lethal radius, m.")
+    uplink_period_s: float = Field(
+        0.0, ge=0.0, le=60.0, description="Time between the fire-control track messages a "
+        "homing shot receives in flight (command guidance), s; between messages the shot "
+        "propagates the last one. Default 0: continuous.")
+    uplink_latency_s: float = Field(
+        0.0, ge=0.0, le=30.0, description="Age of the track in a message when it is sent, s. "
+        "Default 0.")
     pk_max: float = Field(
         1.0, gt=0.0, le=1.0, description="Probability that a round passing within the lethal "
         "radius kills (fuze, warhead and hit-point lethality), in (0, 1]. Default 1.")
