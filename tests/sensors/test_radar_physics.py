@@ -393,3 +393,20 @@ def test_resolution_cell_count():
     # 10,000 range cells x 90 az x 30 el beams of 1 degree.
     n = resolution_cell_count(vol, 150.0, np.radians(1.0), np.radians(1.0))
     assert n == 10_000 * 90 * 30
+
+
+def test_horizon_on_a_spherical_earth_follows_the_sphere():
+    """On the sphere (a spherical-Earth run), a target at height h is above a ground radar's
+    geometric horizon (k = 1) iff its central angle is below acos(R / (R + h)) — the closed
+    form; with the WGS-84 default the same points would be judged against the wrong surface."""
+    from hdsim.earth import SPHERE
+
+    r, h = SPHERE.a_m, 100_000.0
+    psi_h = np.arccos(r / (r + h))
+    psi = np.array([0.0, 0.5 * psi_h, 0.98 * psi_h, 1.02 * psi_h, 1.5 * psi_h])
+    site = np.array([r + 10.0, 0.0, 0.0])
+    tgt = np.stack([(r + h) * np.cos(psi), np.zeros_like(psi), (r + h) * np.sin(psi)], axis=1)
+    vis, el = above_radar_horizon(site, tgt, 0.0, k=1.0, ellipsoid=SPHERE)
+    assert vis.tolist() == [True, True, True, False, False]
+    np.testing.assert_allclose(el[1], np.arctan2(np.cos(psi[1]) - (r + 10.0) / (r + h),
+                                                 np.sin(psi[1])), atol=1e-6)

@@ -372,7 +372,7 @@ def simulate_radar(
         kk, nn = np.nonzero(cand)
         if kk.size:
             vis, _ = above_radar_horizon(site, st[kk, nn, :3], p.min_elevation_rad,
-                                         k=p.refraction_k)
+                                         k=p.refraction_k, ellipsoid=ellipsoid)
             kk, nn = kk[vis], nn[vis]
         if kk.size == 0:
             continue

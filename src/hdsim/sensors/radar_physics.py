@@ -75,7 +75,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from hdsim.earth.constants import SPHERE_RADIUS_M
-from hdsim.earth.ellipsoid import WGS84
+from hdsim.earth.ellipsoid import WGS84, Ellipsoid
 from hdsim.earth.frames import ecef_to_geodetic, enu_rotation
 
 BOLTZMANN_J_PER_K: float = 1.380649e-23
@@ -440,11 +440,13 @@ def above_radar_horizon(
     target_ecef: ArrayLike,
     min_elevation_rad: ArrayLike = 0.0,
     k: float = STANDARD_REFRACTION_K,
+    ellipsoid: Ellipsoid = WGS84,
 ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
     """Visibility of targets to a radar over the 4/3 (or k) Earth, and their apparent elevation.
 
     ``site_ecef`` and ``target_ecef`` are ``(..., 3)`` ECEF positions (m), broadcast together.
-    Heights are WGS-84 geodetic heights; the ground range is the angle between the two
+    Heights are geodetic heights on ``ellipsoid`` (WGS-84 by default; the run's Earth shape,
+    so that a spherical-Earth run sees its own horizon); the ground range is the angle between the two
     ellipsoid normals times the normal-section radius of curvature at the site in the
     target's azimuth (Euler's formula with the meridian and prime-vertical radii; Torge,
     *Geodesy*, Sec. 4.1). The apparent elevation is the exact geometric (WGS-84 ENU)
@@ -460,8 +462,8 @@ def above_radar_horizon(
     site = np.asarray(site_ecef, dtype=np.float64)
     tgt = np.asarray(target_ecef, dtype=np.float64)
     site, tgt = np.broadcast_arrays(site, tgt)
-    lat1, lon1, h1 = ecef_to_geodetic(site)
-    lat2, lon2, h2 = ecef_to_geodetic(tgt)
+    lat1, lon1, h1 = ecef_to_geodetic(site, ellipsoid)
+    lat2, lon2, h2 = ecef_to_geodetic(tgt, ellipsoid)
     rot1 = enu_rotation(lat1, lon1)  # rows: east, north, up at the site
     up1 = rot1[..., 2, :]
     up2 = enu_rotation(lat2, lon2)[..., 2, :]
@@ -470,10 +472,10 @@ def above_radar_horizon(
     # Azimuth of the target seen from the site (east/north components of the chord).
     d = tgt - site
     az = np.arctan2(np.sum(d * rot1[..., 0, :], -1), np.sum(d * rot1[..., 1, :], -1))
-    e2 = WGS84.e2
+    e2 = ellipsoid.e2
     w2 = 1.0 - e2 * np.sin(lat1) ** 2
-    n_rad = WGS84.a_m / np.sqrt(w2)  # prime-vertical radius of curvature
-    m_rad = WGS84.a_m * (1.0 - e2) / w2**1.5  # meridian radius of curvature
+    n_rad = ellipsoid.a_m / np.sqrt(w2)  # prime-vertical radius of curvature
+    m_rad = ellipsoid.a_m * (1.0 - e2) / w2**1.5  # meridian radius of curvature
     r_alpha = m_rad * n_rad / (m_rad * np.sin(az) ** 2 + n_rad * np.cos(az) ** 2)
     ground_m = psi * r_alpha
     el_k, clear = effective_earth_elevation_rad(h1, h2, ground_m, k=k, earth_radius_m=r_alpha)
