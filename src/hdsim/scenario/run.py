@@ -270,11 +270,13 @@ def _weapon_site(w: Any) -> dict[str, Any]:
     """A weapon's site and its largest intercept ground range (its own limit, else its
     fly-out table's), for the maps of ``summary.json``."""
     return {"lat_deg": math.degrees(w.site_lat_rad), "lon_deg": math.degrees(w.site_lon_rad),
+            "alt_m": float(w.site_alt_m),
             "max_range_m": float(min(w.max_range_m, w.table_spec.max_range_m))}
 
 
 def _sites(scenario: Scenario) -> dict[str, Any]:
-    """Defended assets and radar sites, for the maps of ``summary.json``."""
+    """Defended assets, radar sites and the space layers' sensor reach, for the maps and the
+    globe (``summary.json``)."""
     out: dict[str, Any] = {}
     if scenario.defended_assets:
         out["defended_assets"] = [
@@ -283,7 +285,12 @@ def _sites(scenario: Scenario) -> dict[str, Any]:
     if scenario.sensors.radars:
         out["radars"] = [
             {"radar_id": r.id, "lat_deg": r.site.lat_deg, "lon_deg": r.site.lon_deg,
-             "max_range_m": r.max_range_m} for r in scenario.sensors.radars]
+             "alt_m": r.site.alt_m, "max_range_m": r.max_range_m,
+             "min_elevation_deg": r.min_elevation_deg} for r in scenario.sensors.radars]
+    if scenario.sensors.space_layers:
+        out["space_layers"] = [
+            {"layer_id": s.id, "field_of_regard_deg": s.infrared.field_of_regard_deg,
+             "max_range_m": s.infrared.max_range_m} for s in scenario.sensors.space_layers]
     return out
 
 

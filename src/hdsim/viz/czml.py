@@ -153,6 +153,31 @@ class SceneSites:
     ir_sensors: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     @classmethod
+    def from_summary(cls, summary: Mapping[str, Any], shape: str = "wgs84") -> SceneSites:
+        """The sites a run's ``summary.json`` records (``weapons``, ``radars`` and
+        ``space_layers`` rows with sites; runs written before they were recorded give none)."""
+        ellipsoid = EarthModel(shape=shape).ellipsoid
+
+        def ecef(row: Mapping[str, Any]) -> tuple[float, float, float] | None:
+            if row.get("lat_deg") is None or row.get("lon_deg") is None:
+                return None
+            p = geodetic_to_ecef(math.radians(row["lat_deg"]), math.radians(row["lon_deg"]),
+                                 float(row.get("alt_m") or 0.0), ellipsoid)
+            return (float(p[0]), float(p[1]), float(p[2]))
+
+        weapons = {str(w["weapon_id"]): ecef(w) for w in summary.get("weapons") or ()
+                   if w.get("weapon_id") is not None and ecef(w) is not None}
+        radars = {str(r["radar_id"]): RadarFan(ecef(r), float(r["max_range_m"]),
+                                               float(r.get("min_elevation_deg") or 0.0))
+                  for r in summary.get("radars") or ()
+                  if r.get("radar_id") is not None and ecef(r) is not None
+                  and r.get("max_range_m") is not None}
+        ir = {str(s["layer_id"]): (float(s["field_of_regard_deg"]), float(s["max_range_m"]))
+              for s in summary.get("space_layers") or ()
+              if s.get("field_of_regard_deg") is not None and s.get("max_range_m") is not None}
+        return cls(weapons=weapons, radars=radars, ir_sensors=ir)
+
+    @classmethod
     def from_scenario(cls, scenario: Scenario) -> SceneSites:
         """The sites of a validated scenario (on the scenario's own ellipsoid)."""
         ellipsoid = EarthModel(shape=scenario.earth.shape).ellipsoid
@@ -685,7 +710,7 @@ def scene_czml(run: RunData, sites: SceneSites | None = None, *,
     if not truths:
         raise ValueError("the run folder has no truth.parquet rows: not a run of `hdsim run` "
                          "(coverage and nees folders have no scene)")
-    sites = sites or SceneSites()
+    sites = sites or SceneSites.from_summary(run.summary)
     ends = [tr.t_s[-1] for tr in truths.values()]
     shots = run.table("engagements")
     if shots is not None:
