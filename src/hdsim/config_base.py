@@ -13,11 +13,14 @@ them, so each configuration type exists once. Everything here depends on pydanti
   pydantic's (lax) conversions, so that a value never silently becomes another one:
 
   * ``true``/``false`` is not a number: pydantic would read ``duration_s: true`` as 1 s and
-    ``lat_deg: true`` as 1 degree;
+    ``lat_deg: true`` as 1 degree; and the other way round, only ``true``/``false`` are
+    booleans: pydantic would read ``rotation: 0`` or the text ``'off'`` as false, ``'yes'``
+    as true;
   * a number is not a date and time: pydantic would read ``epoch: 12345`` as 12,345 s after
     1970-01-01 (a date and time is an ISO 8601 text such as ``'2027-03-01T00:00:00Z'``);
-  * text (names, ids, file paths) holds no control characters (C0, DEL, C1), so that a name
-    or id printed on a terminal can never carry an escape sequence or a line break.
+  * text (names, ids, file paths) holds no control characters (C0, DEL, C1, the Unicode line
+    separators and bidirectional controls), so that a name or id printed on a terminal can
+    never carry an escape sequence or a line break, nor reorder what is shown after it.
 
   A refused value is replaced by a :class:`RefusedInput`, which pydantic rejects at that very
   location, so every other field is still validated and reported. Fields of pydantic
@@ -68,8 +71,10 @@ def located_error(subloc: tuple[str | int, ...], value: Any, message: str) -> Py
 # Input rules on top of pydantic's conversions
 # ---------------------------------------------------------------------------------------------
 
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
-"""Control characters (C0 including tab and newline, DEL, C1): never allowed in text fields."""
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Control characters, never allowed in text fields: C0 (tab and newline included), DEL, C1;
+and the Unicode line and paragraph separators (a line break to some terminals) and bidirectional
+embeddings, overrides and isolates (they reorder the text shown after them)."""
 
 _DATES = (datetime, date)
 
@@ -145,8 +150,19 @@ def _fields_of(tp: Any) -> dict[str, Any] | None:
     return None
 
 
+def _only_bool(members: tuple[Any, ...]) -> bool:
+    """A field that takes true or false (or null) and nothing else."""
+    return any(m is bool for m in members) and all(m is bool or m is type(None)
+                                                   for m in members)
+
+
 def _scalar_refusal(members: tuple[Any, ...], value: Any) -> str | None:
     """Why a scalar value is refused for a field of these alternatives, or None."""
+    if not isinstance(value, bool) and _only_bool(members):
+        if isinstance(value, str):  # pydantic reads 'yes', 'on', 'y', '1' as true
+            return ("must be true or false (text such as 'yes', 'on' or 'off' is not a boolean "
+                    "in YAML 1.2)")
+        return "must be true or false, not a number"  # pydantic reads 1 as true
     if isinstance(value, bool):
         if any(_accepts_bool(m) for m in members):
             return None
@@ -174,9 +190,11 @@ def refuse_inputs(annotation: Any, value: Any) -> Any:
     replaced by a :class:`RefusedInput`.
 
     The rules: ``true``/``false`` where only numbers are allowed (pydantic reads ``true`` as 1),
-    a number where a date and time is expected (pydantic reads it as seconds since 1970), and
-    text with control characters. Lists, tuples and mappings are followed item by item, and
-    so are the fields of a pydantic dataclass (or of a model that is not a ``ConfigModel``).
+    anything else where only ``true``/``false`` are (pydantic reads ``1`` and ``'yes'`` as
+    true), a number where a date and time is expected (pydantic reads it as seconds since
+    1970), and text with control characters. Lists, tuples and mappings are followed item by
+    item, and so are the fields of a pydantic dataclass (or of a model that is not a
+    ``ConfigModel``).
 
     Args:
         annotation: the field's type (``float``, ``tuple[float, ...]``, ``datetime | None``,

@@ -111,8 +111,12 @@ def test_crash_on_first_write_leaves_no_folder(tmp_path, monkeypatch):
 
 
 def test_failed_swap_restores_previous_results(tmp_path, monkeypatch):
+    """The fallback swap (two renames, where renameat2's exchange is not available)."""
+    from hdsim.results import folder
+
     out = tmp_path / "run"
     write_run(out, tables(), {"v": 1})
+    monkeypatch.setattr(folder, "_RENAMEAT2", None)
     real_rename = os.rename
     calls = []
 

@@ -42,13 +42,20 @@ import pyarrow.parquet as pq
 from hdsim.campaign.executor import run_tasks
 from hdsim.campaign.plan import Draw, check_vary, draw_scenario, plan_draws
 from hdsim.campaign.summary import arrow_of, summarize
-from hdsim.results import SUCCESS_MARKER, read_summary, to_jsonable, write_run
+from hdsim.results import (
+    clean_all_leftovers,
+    is_finished_run,
+    read_summary,
+    to_jsonable,
+    write_run,
+)
 from hdsim.results.folder import apply_umask
 from hdsim.scenario.config import CampaignSection
 from hdsim.scenario.loading import ScenarioError, read_scenario_data, scenario_from_dict
 from hdsim.scenario.overrides import apply_overrides
 
-__all__ = ["THREAT_SCHEMA", "Campaign", "load_campaign", "open_campaign", "run_campaign"]
+__all__ = ["THREAT_SCHEMA", "Campaign", "atomic_write_bytes", "load_campaign", "open_campaign",
+           "run_campaign"]
 
 PLAN_FILE = "campaign.json"
 CATALOG_FILE = "catalog.duckdb"
@@ -201,16 +208,18 @@ def _prepare_folder(out: Path, record: dict[str, Any]) -> None:
                 raise ValueError(
                     f"out = {str(out)!r}: holds a campaign of another scenario or campaign "
                     "section; resuming into it would mix two campaigns (use another --out)")
-            _atomic_bytes(plan, text)
+            atomic_write_bytes(plan, text)
             return
         if any(out.iterdir()):
             raise ValueError(f"out = {str(out)!r}: exists, is not empty and is not an hdsim "
                              "campaign folder (no campaign.json); refusing to write into it")
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_bytes(plan, text)
+    atomic_write_bytes(plan, text)
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a flushed temporary file beside it, renamed over
+    it), with the umask's permissions."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -225,16 +234,20 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
 
 
 def _finished(runs_dir: Path) -> set[str]:
+    """Draws whose folder is a finished run (its ``_SUCCESS`` manifest matches its files); a
+    damaged folder is not finished: the draw runs again and replaces it."""
     if not runs_dir.is_dir():
         return set()
     return {p.name for p in runs_dir.iterdir()
-            if not p.name.startswith(".") and (p / SUCCESS_MARKER).is_file()}
+            if not p.name.startswith(".") and is_finished_run(p)}
 
 
 def _clean_stale_temporaries(runs_dir: Path) -> None:
-    """Remove the half-written temporary folders a killed campaign left (hidden ``.<id>.tmp-``
-    folders this module's writer makes; nothing else is touched)."""
+    """Clean up after draw folders whose write was killed: the results writer's leftovers
+    (a finished draw that was being replaced is put back), then any other hidden
+    ``.g*.tmp-*`` / ``.g*.old-*`` folder (``runs/`` holds only this module's folders)."""
     if runs_dir.is_dir():
+        clean_all_leftovers(runs_dir)
         for p in runs_dir.iterdir():
             if p.name.startswith(".g") and (".tmp-" in p.name or ".old-" in p.name):
                 shutil.rmtree(p, ignore_errors=True)
@@ -326,7 +339,7 @@ def build_catalog(out: Path, vary_paths: Sequence[str], sweep_paths: Sequence[st
     for name, t in summary.items():
         buf = pa.BufferOutputStream()
         pq.write_table(t, buf)
-        _atomic_bytes(out / f"summary_{name}.parquet", buf.getvalue().to_pybytes())
+        atomic_write_bytes(out / f"summary_{name}.parquet", buf.getvalue().to_pybytes())
     return summary, tables["threat_outcomes"]
 
 
@@ -380,15 +393,15 @@ def _write_summary_files(out: Path, summary: dict[str, pa.Table], info: dict[str
                          outcomes: pa.Table) -> None:
     doc = {"n_draws": info["n_draws"], "vary": info["vary"], "sweeps": info["sweeps"],
            **{k: t.to_pylist() for k, t in summary.items()}}
-    _atomic_bytes(out / "summary.json",
+    atomic_write_bytes(out / "summary.json",
                   (json.dumps(to_jsonable(doc), indent=2, allow_nan=False) + "\n").encode())
     from hdsim.viz.plots import campaign_distributions, campaign_sweep, png_bytes
 
     if len(info["sweeps"]) == 1 and summary["grid"].num_rows > 1:
-        _atomic_bytes(out / "sweep.png", png_bytes(campaign_sweep(summary, info["sweeps"][0])))
+        atomic_write_bytes(out / "sweep.png", png_bytes(campaign_sweep(summary, info["sweeps"][0])))
     fig = campaign_distributions(outcomes)
     if fig is not None:
-        _atomic_bytes(out / "distributions.png", png_bytes(fig))
+        atomic_write_bytes(out / "distributions.png", png_bytes(fig))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -663,6 +663,20 @@ def _line_suffix(parts: Sequence[Any], lines: Mapping[tuple[Any, ...], int]) -> 
     return ""
 
 
+def _length_counted_after_failed_items(err: Mapping[str, Any]) -> bool:
+    """Whether ``err`` is pydantic's "too short" (or "too long") of a list whose given length is
+    allowed: pydantic counts only the items that passed, so ``imm_models: [ncv, foo]`` was also
+    said to have "at least 2 items" missing. The failed items' own errors say it all."""
+    ctx, given = err.get("ctx") or {}, err.get("input")
+    if not isinstance(given, list | tuple):
+        return False
+    if err["type"] == "too_short" and isinstance(ctx.get("min_length"), int):
+        return len(given) >= ctx["min_length"]
+    if err["type"] == "too_long" and isinstance(ctx.get("max_length"), int):
+        return len(given) <= ctx["max_length"]
+    return False
+
+
 def format_validation_error(
     exc: ValidationError,
     data: Any,
@@ -684,7 +698,8 @@ def format_validation_error(
     lines = lines or {}
     entries: list[tuple[_Located, dict[str, Any]]] = []
     for err in exc.errors(include_url=False):
-        entries.append((_Located(err["loc"], data, model), dict(err)))
+        if not _length_counted_after_failed_items(err):
+            entries.append((_Located(err["loc"], data, model), dict(err)))
 
     # A failed union reports once per member. Where some member got into the value's fields,
     # keep those errors; where all members failed as a whole, merge them into one line.

@@ -446,10 +446,10 @@ def above_radar_horizon(
 
     ``site_ecef`` and ``target_ecef`` are ``(..., 3)`` ECEF positions (m), broadcast together.
     Heights are geodetic heights on ``ellipsoid`` (WGS-84 by default; the run's Earth shape,
-    so that a spherical-Earth run sees its own horizon); the ground range is the angle between the two
-    ellipsoid normals times the normal-section radius of curvature at the site in the
+    so that a spherical-Earth run sees its own horizon); the ground range is the angle between
+    the two ellipsoid normals times the normal-section radius of curvature at the site in the
     target's azimuth (Euler's formula with the meridian and prime-vertical radii; Torge,
-    *Geodesy*, Sec. 4.1). The apparent elevation is the exact geometric (WGS-84 ENU)
+    *Geodesy*, Sec. 4.1). The apparent elevation is the exact geometric (ENU)
     elevation plus the refraction bending of the effective-Earth model,
     ``el_k − el_1`` from :func:`effective_earth_elevation_rad`; blockage is tested in the
     effective Earth. With ``k = 1`` the elevation is the geometric one.

@@ -12,10 +12,14 @@ Element Set Format"; checksum = (sum of the digits of columns 1-68, each ``-`` c
 
 from __future__ import annotations
 
+import itertools
 import os
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -25,6 +29,15 @@ from hdsim.earth import eci_to_ecef, julian_date
 
 SAMPLE_TLE_PATH = Path(__file__).with_name("data") / "sample.tle"
 """Small sample file shipped with hdsim: ISS (2008), four Iridium (2014), four Starlink (2020)."""
+
+MAX_TLE_FILE_BYTES = 50 * 2**20
+"""Largest TLE file read, bytes (50 MiB): the whole public catalogue (~30,000 objects, three
+lines of 70 bytes each) is ~6 MiB, and a layer holds at most 10,000 satellites. A bigger file
+is refused from its size, before it is read."""
+
+MAX_TLE_LINE_CHARS = 80
+"""Longest line (trailing blanks aside) of a TLE file: a TLE line has 69 characters, a 3LE name
+line 24 (up to 80 accepted)."""
 
 _TLE_LINE_LENGTH = 69
 _SECONDS_PER_DAY = 86400.0
@@ -91,71 +104,150 @@ def parse_tle(text: str, source: str = "<string>") -> TleSet:
     """Parse 2-line or 3-line (named) TLE text; checksums and line structure are verified.
 
     Raises:
-        ValueError: naming ``source``, the 1-based line number and what was wrong (e.g. the
-            expected and the found checksum).
+        ValueError: naming ``source``, the 1-based line number and what was expected (e.g. the
+            expected and the found checksum digit); never the text of the line.
     """
-    rows = [(n, raw.rstrip()) for n, raw in enumerate(text.splitlines(), start=1)]
-    rows = [(n, s) for n, s in rows if s.strip()]
+    return _parse_rows(enumerate(text.splitlines(), start=1), source)
+
+
+def _parse_rows(rows: Iterable[tuple[int, str]], source: str) -> TleSet:
+    """Parse numbered lines one by one: a file that is not TLEs is refused at its first line
+    that cannot be one, without reading further."""
     names: list[str] = []
     satnums: list[int] = []
     lines: list[tuple[str, str]] = []
-    i = 0
-    while i < len(rows):
-        name: str | None = None
-        n0, first = rows[i]
-        if not first.startswith("1 "):
-            name = first[2:].strip() if first.startswith("0 ") else first.strip()
-            i += 1
-        if i + 1 >= len(rows):
+    start: int | None = None  # first line of the TLE being read
+    name: str | None = None
+    line1: tuple[int, str] | None = None
+    last = 0
+    for n, raw in rows:
+        last = n
+        s = raw.rstrip()
+        if not s.strip():
+            continue
+        if len(s) > MAX_TLE_LINE_CHARS:
             raise ValueError(
-                f"{source}: line {rows[-1][0]}: file ends inside the TLE that starts at line {n0} "
-                f"(expected a line 1 and a line 2)"
-            )
-        (n1, l1), (n2, l2) = rows[i], rows[i + 1]
-        _check_line(l1, "1", n1, source)
-        _check_line(l2, "2", n2, source)
-        if l1[2:7] != l2[2:7]:
+                f"{source}: line {n}: {len(s):,} characters, longer than a TLE line "
+                f"({_TLE_LINE_LENGTH}) or a name line (at most {MAX_TLE_LINE_CHARS}): not a TLE "
+                "file")
+        if line1 is None:
+            if s.startswith("1 "):
+                _check_line(s, "1", n, source)
+                line1, start = (n, s), start or n
+                continue
+            if start is not None:  # a name line was already read
+                raise ValueError(
+                    f"{source}: line {n}: expected TLE line 1 (a line starting '1 ') after the "
+                    f"name line {start}")
+            _check_name(s, n, source)
+            name, start = (s[2:].strip() if s.startswith("0 ") else s.strip()), n
+            continue
+        n1, l1 = line1
+        _check_line(s, "2", n, source)
+        if l1[2:7] != s[2:7]:
             raise ValueError(
-                f"{source}: line {n2}: catalog number {l2[2:7]!r} differs from line 1's "
-                f"{l1[2:7]!r}"
-            )
+                f"{source}: line {n}: the catalog number (columns 3-7) differs from line "
+                f"{n1}'s")
         try:
-            sat = Satrec.twoline2rv(l1, l2)
+            sat = Satrec.twoline2rv(l1, s)
         except Exception as exc:  # sgp4 raises ValueError / IndexError on malformed fields
             raise ValueError(
-                f"{source}: lines {n1}-{n2}: sgp4 cannot read this TLE: {exc}"
-            ) from exc
+                f"{source}: lines {n1}-{n}: sgp4 cannot read the fields of this TLE "
+                f"({type(exc).__name__})") from None
         satnums.append(int(sat.satnum))
         names.append(name if name else f"NORAD {int(sat.satnum)}")
-        lines.append((l1, l2))
-        i += 2
+        lines.append((l1, s))
+        start = name = line1 = None
+    if start is not None:
+        raise ValueError(
+            f"{source}: line {last}: file ends inside the TLE that starts at line {start} "
+            "(expected a line 1 and a line 2)")
     return TleSet(names=tuple(names), satnums=tuple(satnums), lines=tuple(lines), source=source)
+
+
+def _check_name(line: str, line_no: int, source: str) -> None:
+    """A 3LE name line: printable text (it becomes a satellite name in tables and messages)."""
+    if not line.isprintable():
+        raise ValueError(
+            f"{source}: line {line_no}: expected TLE line 1 (starting '1 ') or a satellite "
+            "name line, found a line with control characters")
 
 
 def _check_line(line: str, number: str, line_no: int, source: str) -> None:
     if not line.startswith(number + " "):
         raise ValueError(
-            f"{source}: line {line_no}: expected TLE line {number} (starting {number + ' '!r}), "
-            f"found {line[:24]!r}"
-        )
+            f"{source}: line {line_no}: expected TLE line {number} (a line starting "
+            f"{number + ' '!r})")
     if len(line) != _TLE_LINE_LENGTH:
         raise ValueError(
             f"{source}: line {line_no}: TLE line {number} must be {_TLE_LINE_LENGTH} characters, "
             f"found {len(line)}"
         )
+    if not line.isascii() or not line.isprintable():
+        raise ValueError(
+            f"{source}: line {line_no}: TLE line {number} must be printable ASCII text")
     found = line[68]
     expected = tle_checksum(line)
     if not found.isdigit() or int(found) != expected:
+        shown = repr(found) if found.isdigit() else "no digit"
         raise ValueError(
             f"{source}: line {line_no}: TLE checksum mismatch: expected {expected} "
-            f"(computed from columns 1-68), found {found!r} in column 69"
+            f"(computed from columns 1-68), found {shown} in column 69"
         )
 
 
 def read_tle(path: str | os.PathLike[str]) -> TleSet:
-    """Read a TLE file (2-line or 3-line format); see ``parse_tle`` for the checks."""
+    """Read a TLE file (2-line or 3-line format); see ``parse_tle`` for the checks.
+
+    The file is read only as TLEs: it must be a regular file of at most
+    :data:`MAX_TLE_FILE_BYTES` (refused from its size, before it is read), and it is parsed line
+    by line, so a file that is not TLEs is refused at its first line that cannot be one. Error
+    messages name the file, the line and what was expected, never the line's text.
+
+    Raises:
+        ValueError: the file is too big, not a regular file, unreadable, not text, or not TLEs.
+    """
     p = Path(path)
-    return parse_tle(p.read_text(encoding="ascii", errors="replace"), source=str(p))
+    source = str(p)
+    limit = f"a TLE file may be at most {MAX_TLE_FILE_BYTES / 2**20:g} MiB"
+    try:
+        st = os.stat(p)
+    except OSError as exc:
+        raise ValueError(f"{source}: cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{source}: not a regular file")
+    if st.st_size > MAX_TLE_FILE_BYTES:
+        raise ValueError(f"{source}: the file is {st.st_size / 2**20:,.1f} MiB: {limit}")
+    try:
+        with open(p, "rb") as f:
+            return _parse_rows(_numbered_lines(f, source, limit), source)
+    except OSError as exc:
+        raise ValueError(f"{source}: cannot be read ({exc.strerror})") from None
+
+
+def _numbered_lines(f: BinaryIO, source: str, limit: str) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a binary file, read one line at a time, each line at most
+    a little longer than :data:`MAX_TLE_LINE_CHARS` read, the whole file at most
+    :data:`MAX_TLE_FILE_BYTES` (it may have grown since its size was checked)."""
+    total = 0
+    cap = MAX_TLE_LINE_CHARS + 8  # room for trailing blanks and the line break
+    for n in itertools.count(1):
+        raw = f.readline(cap)
+        if not raw:
+            return
+        total += len(raw)
+        if total > MAX_TLE_FILE_BYTES:
+            raise ValueError(f"{source}: the file is larger than that: {limit}")
+        if len(raw) == cap and not raw.endswith(b"\n"):
+            raise ValueError(
+                f"{source}: line {n}: longer than a TLE line ({_TLE_LINE_LENGTH}) or a name line "
+                f"(at most {MAX_TLE_LINE_CHARS}): not a TLE file")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{source}: line {n}: not text (expected ASCII TLE lines): not a "
+                             "TLE file") from None
+        yield n, text.rstrip("\r\n")
 
 
 def propagate_tle(

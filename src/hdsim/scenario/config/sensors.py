@@ -42,6 +42,12 @@ the sensor stage evaluates every satellite at every frame."""
 _MAX_SATELLITES_WHY = "more than any constellation flown; each is evaluated at every frame"
 
 
+def _is_preset(name: Any, presets: Mapping[str, Any]) -> bool:
+    """Whether ``name`` names one of ``presets`` (a list or mapping given as a preset is not
+    one: it is left to the field's own validation, which reports it)."""
+    return isinstance(name, str) and name in presets
+
+
 def _orbit_altitude(altitude_m: float) -> float:
     if altitude_m < MIN_ORBIT_ALTITUDE_M:
         raise ValueError(
@@ -249,7 +255,8 @@ class SpaceLayerConfig(ConfigModel):
     @model_validator(mode="before")
     @classmethod
     def _apply_preset(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping) or data.get("preset") not in SPACE_LAYER_PRESETS:
+        if not isinstance(data, Mapping) or not _is_preset(data.get("preset"),
+                                                           SPACE_LAYER_PRESETS):
             return data
         preset = dict(SPACE_LAYER_PRESETS[data["preset"]])
         if data.get("tle_file") is not None or data.get("elements") is not None:
@@ -262,13 +269,19 @@ class SpaceLayerConfig(ConfigModel):
         if path is None:
             return None
         base_dir = (info.context or {}).get("base_dir")
-        path = path.expanduser()
-        if not path.is_absolute():
-            path = Path(base_dir or Path.cwd()) / path
-        path = path.resolve()
-        if not path.is_file():
-            raise ValueError(f"file not found (looked for {path})")
-        from hdsim.space import read_tle  # checksums and format, before anything runs
+        try:
+            path = path.expanduser()
+            if not path.is_absolute():
+                path = Path(base_dir or Path.cwd()) / path
+            path = path.resolve()
+            found, exists = path.is_file(), path.exists()
+        except (OSError, RuntimeError) as exc:  # e.g. a name too long, a loop of links
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "bad path"
+            raise ValueError(f"cannot be used as a file path ({why})") from None
+        if not found:
+            what = "not a regular file" if exists else "file not found"
+            raise ValueError(f"{what} (looked for {path})")
+        from hdsim.space import read_tle  # only as TLEs: size, format, checksums, line by line
 
         n = len(read_tle(path))
         if n > MAX_SATELLITES:
@@ -381,7 +394,7 @@ class RadarConfig(ConfigModel):
     @model_validator(mode="before")
     @classmethod
     def _apply_preset(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and data.get("preset") in RADAR_PRESETS:
+        if isinstance(data, Mapping) and _is_preset(data.get("preset"), RADAR_PRESETS):
             return deep_merge(RADAR_PRESETS[data["preset"]], data)
         return data
 
