@@ -2,7 +2,8 @@
 
 Commands: ``validate FILE``, ``run FILE --out DIR``, ``coverage FILE --out DIR``,
 ``nees FILE --out DIR``, ``campaign FILE --out DIR`` and ``campaign summary DIR``,
-``report RUN_DIR [--out FILE]``, ``version``.
+``footprint FILE --weapon ID --threat ID --out DIR``, ``report RUN_DIR [--out FILE]``,
+``version``.
 A bad scenario or any ``ValueError`` at the edge prints a red message on stderr and exits with
 code 2, without a traceback. The heavy packages (the run loop, coverage) are imported inside the
 commands, so ``hdsim validate`` and ``hdsim --help`` start fast.
@@ -11,7 +12,8 @@ commands, so ``hdsim validate`` and ``hdsim --help`` start fast.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,8 +80,15 @@ def _out_console() -> Console:
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    """Print ``message`` in red on stderr; return the ``typer.Exit`` to raise."""
-    _err_console().print(Text(message, style="bold red"))
+    """Print ``message`` in red on stderr; return the ``typer.Exit`` to raise.
+
+    Each line of the message is printed with its control characters escaped (``\\x1b``,
+    ``\\t``: :func:`~hdsim.scenario.loading.escape_controls`), so that a file name, a path or a
+    value quoted in it never sends a terminal escape sequence or a line break of its own."""
+    from hdsim.scenario.loading import escape_controls
+
+    safe = "\n".join(escape_controls(line) for line in str(message).split("\n"))
+    _err_console().print(Text(safe, style="bold red"))
     return typer.Exit(code=code)
 
 
@@ -224,6 +233,26 @@ def nees(
                        f". Written to {out}"))
 
 
+@contextmanager
+def _draws_bar(quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar of draws on stderr (draws done of draws to run, elapsed, ETA); yields the
+    ``progress(done, total)`` callback of the campaign runners."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, transient=True, disable=quiet, console=_err_console()) as bar:
+        task = bar.add_task("draws", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def _parse_sets(sets: list[str] | None) -> dict[str, Any]:
     """``PATH=VALUE`` pairs of ``--set``; values read as YAML by the scenario file's rules
     (``2500`` is a number, ``010`` is refused)."""
@@ -293,23 +322,9 @@ def campaign(
         inp = load_campaign(Path(file), overrides=_parse_sets(sets), runs=runs)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     try:
-        with Progress(*columns, transient=True, disable=quiet) as bar:
-            task = bar.add_task("draws", total=None)
-            result = mod(inp, out, workers=workers, scheduler=scheduler,
-                         progress=lambda done, total: bar.update(task, completed=done,
-                                                                 total=total))
+        with _draws_bar(quiet) as progress:
+            result = mod(inp, out, workers=workers, scheduler=scheduler, progress=progress)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     if not quiet:
@@ -318,11 +333,60 @@ def campaign(
 
 
 @app.command()
+def footprint(
+    file: FileArg,
+    weapon: Annotated[str, typer.Option("--weapon", help="Id of the weapon whose footprint "
+                                        "is drawn (the other weapons are left out).",
+                                        show_default=False)],
+    threat: Annotated[str, typer.Option("--threat", help="Id of the threat aimed at the grid "
+                                        "(the other threats are left out).",
+                                        show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Footprint folder (a campaign "
+                                      "folder: created, or resumed).", show_default=False)],
+    radius_km: Annotated[float, typer.Option(
+        "--radius-km", help="Half-width of the square grid of aim points around the defended "
+        "asset, km.")] = 100.0,
+    step_km: Annotated[float, typer.Option("--step-km", help="Grid spacing, km.")] = 25.0,
+    runs: Annotated[int, typer.Option("--runs", "-n", min=1,
+                                      help="Runs (seeds) per aim point.")] = 10,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=0, help="Worker processes (default: the CPUs; 0: this "
+        "process).", show_default=False)] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler.", show_default=False)] = None,
+    sets: Annotated[list[str] | None, typer.Option(
+        "--set", help="PATH=VALUE: set a scenario field before validation (repeatable).",
+        show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Defended footprint: aim one threat at a grid of points around the defended asset, fly
+    the whole chain RUNS times per point, and map where WEAPON stops it (footprint.parquet,
+    footprint.png, envelope.png)."""
+    mod = _entry_point("hdsim.campaign.footprint", "run_footprint", "footprint")
+    kw = {"weapon_id": weapon, "threat_id": threat, "radius_km": radius_km,
+          "step_km": step_km, "runs": runs}
+    try:
+        with _draws_bar(quiet) as progress:
+            table, info = mod(file, out, **kw, workers=workers, scheduler=scheduler,
+                              overrides=_parse_sets(sets), progress=progress)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    pk = table["pk"].to_pylist()
+    n_pk = sum(p >= 0.5 for p in pk if p == p)
+    console = _out_console()
+    console.print(Text(
+        f"{weapon} against {threat}: {info['cells']} aim points x {runs} runs; Pk >= 0.5 at "
+        f"{n_pk} of {info['cells']} (mean Pk {info['pk_mean']:.2f}); rounds per run "
+        f"{np.nanmean(table['rounds_mean'].to_numpy(zero_copy_only=False)):.1f}"))
+    console.print(Text(f"Footprint written to {out}"))
+
+
+@app.command()
 def report(
     run_dir: Annotated[
         Path,
-        typer.Argument(help="Result folder written by `hdsim run`.", metavar="RUN_DIR",
-                       show_default=False),
+        typer.Argument(help="Result folder written by `hdsim run`, `hdsim coverage` or "
+                       "`hdsim nees`.", metavar="RUN_DIR", show_default=False),
     ],
     out: Annotated[
         Path | None,
@@ -330,13 +394,50 @@ def report(
                      show_default=False),
     ] = None,
 ) -> None:
-    """Write a self-contained HTML report (summary tables and plots) of a run's result folder."""
+    """Write a self-contained HTML report of a result folder: for a run the outcome, the kill
+    chain, tables and plots; for a coverage or NEES folder its figures and tables. Any other
+    folder: a one-line message and exit code 2."""
     write_report = _entry_point("hdsim.viz.report", "write_report", "report")
     try:
         path = write_report(run_dir, out)
+    except (ValueError, OSError) as exc:
+        raise _fail(" ".join(str(exc).split())) from None
+    _out_console().print(Text(str(path)))
+
+
+@app.command()
+def view(
+    run_dir: Annotated[
+        Path,
+        typer.Argument(help="Result folder written by `hdsim run`.", metavar="DIR",
+                       show_default=False),
+    ],
+    export: Annotated[bool, typer.Option(
+        "--export", help="Only write DIR/scene.czml (CZML, for any Cesium or STK client) and "
+        "exit.")] = False,
+    port: Annotated[int, typer.Option(
+        "--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0: a free port).")] = 0,
+    browser: Annotated[bool, typer.Option(
+        "--browser/--no-browser", help="Open the page in the default browser.")] = True,
+    scenario_file: Annotated[Path | None, typer.Option(
+        "--scenario", "-s", help="The scenario the run came from: adds what the run folder "
+        "does not record (weapon sites and fly-out lines, radar coverage, infrared "
+        "footprints).", show_default=False)] = None,
+) -> None:
+    """Show a run on an offline 3D globe (CesiumJS) served on 127.0.0.1 until Ctrl-C; with
+    --export, write its CZML scene only."""
+    view_run = _entry_point("hdsim.viz.globe", "view_run", "view")
+    sites = None
+    if scenario_file is not None:
+        from hdsim.viz.czml import SceneSites
+
+        sites = SceneSites.from_scenario(_load(scenario_file))
+    console = _out_console()
+    try:
+        view_run(run_dir, export=export, port=port, browser=browser, sites=sites,
+                 echo=lambda line: console.print(Text(line)))
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    _out_console().print(Text(str(path)))
 
 
 @app.command()
