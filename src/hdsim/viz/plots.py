@@ -912,6 +912,26 @@ def nees_timeline(nr: Any, confidence: float = 0.95) -> Figure:
     return fig
 
 
+_UNIT_SUFFIXES = (("_mps2", "m/s²"), ("_mps", "m/s"), ("_deg", "°"), ("_rad", "rad"),
+                  ("_km", "km"), ("_kg", "kg"), ("_m2", "m²"), ("_m", "m"), ("_s", "s"),
+                  ("_g", "g"), ("_j", "J"))
+
+
+def field_label(path: str) -> str:
+    """Words and unit for a dotted scenario path, for axis labels:
+    ``weapons.railgun-1.muzzle_speed_mps`` → ``railgun-1 muzzle speed (m/s)``."""
+    parts = path.split(".")
+    field = parts[-1]
+    unit = ""
+    for suffix, u in _UNIT_SUFFIXES:
+        if field.endswith(suffix):
+            field, unit = field[: -len(suffix)], u
+            break
+    owner = [q for q in parts[1:-1] if not q.isdigit()]
+    words = " ".join([*owner, field.replace("_", " ")]).strip()
+    return f"{words} ({unit})" if unit else words
+
+
 def campaign_sweep(summary: Mapping[str, pa.Table], path: str) -> Figure:
     """A one-parameter sweep of a campaign: P(no leaker) and each threat's Pk against the swept
     value, with their Wilson 95 % bands (without weapons: each threat's custody, median and
@@ -944,10 +964,10 @@ def campaign_sweep(summary: Mapping[str, pa.Table], path: str) -> Figure:
         ax.fill_between(x, lo, hi, color=color, alpha=0.12, lw=0)
         ax.plot(x, pk, "-s", color=color, ms=4, label=f"{name} {tid}", gid=f"{name}:{tid}")
     runs = int(np.max(_num(grid, "runs_ok"))) if grid.num_rows else 0
-    ax.set_xlabel(path)
+    ax.set_xlabel(field_label(path))
     ax.set_ylabel("probability")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(f"Sweep of {path}: {runs} runs per point, 95 % bands")
+    ax.set_title(f"Sweep of the {field_label(path)}: {runs} runs per point, 95 % bands")
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="best")
