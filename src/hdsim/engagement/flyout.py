@@ -50,6 +50,7 @@ from hdsim.earth.atmosphere import atmosphere_table
 from hdsim.earth.vectors import dot as _dot
 from hdsim.earth.vectors import rotating_frame_accel
 from hdsim.engagement.guidance import lateral, limit_magnitude, pn_command
+from hdsim.engagement.shot_kernel import rk4_shot_step, shot_derivative
 from hdsim.threats.trajectory import hermite, hermite_on_step, hermite_on_step_derivatives
 
 __all__ = [
@@ -79,6 +80,10 @@ class FlyoutStatus(IntEnum):
         "target_lost")`` (the ``flyout_status`` column of the engagements table)."""
         return tuple(s.name.lower() for s in cls)
 
+
+COMPILED = True
+"""Whether :func:`fly_shots` steps with the compiled kernel (:mod:`shot_kernel`); False runs
+the NumPy reference right-hand side (the tests run both)."""
 
 TargetFn = Callable[[NDArray[np.float64]], NDArray[np.float64]]
 """``f(t_s (n,)) -> (n, 6)``: ECEF state of the target of each shot at absolute times ``t_s``
@@ -210,11 +215,60 @@ class _Dynamics:
         self.aero = np.isfinite(cl)
         self.cla_2m = np.where(self.aero, 0.5 * cl * veh.area_m2 / veh.mass_kg, 0.0)
 
+        # The compiled step's view of the same model (hdsim.engagement.shot_kernel).
+        ell = earth.ellipsoid
+        self.pv = np.stack([self.cda_2m, np.asarray(veh.thrust_mps2, float),
+                            np.asarray(veh.burn_time_s, float),
+                            np.asarray(veh.max_lat_mps2, float) * np.ones_like(self.cda_2m),
+                            np.asarray(veh.nav_ratio, float) * np.ones_like(self.cda_2m),
+                            self.tau_safe, self.cla_2m, np.zeros_like(self.cda_2m)], axis=1)
+        self.pb = np.stack([np.asarray(veh.guided, bool) & np.ones(len(self.cda_2m), bool),
+                            np.asarray(veh.apn, bool) & np.ones(len(self.cda_2m), bool),
+                            self.lag, self.aero, np.ones(len(self.cda_2m), bool)], axis=1)
+        self.earth_v = np.array([earth.mu, earth.j2, earth.r_eq_m, earth.omega_radps,
+                                 float(gravity), float(earth.rotation),
+                                 float(self.atm is not None), ell.a_m, ell.e2])
+        if self.atm is not None:
+            self.atm_v = (self.atm.alt, self.atm.log_rho, float(self.atm.top))
+        else:
+            self.atm_v = (np.zeros(2), np.zeros(2), 0.0)
+
     def altitude(self, pos: NDArray) -> NDArray:
         ell = self.earth.ellipsoid
         if ell.f == 0.0:
             return np.linalg.norm(pos, axis=-1) - ell.a_m
         return ecef_to_geodetic(pos, ell)[2]
+
+    def step(self, tl: float, x: NDArray, dt: float, s0, sh, s1, c0, ch, c1
+             ) -> tuple[NDArray, NDArray]:
+        """One RK4 step: ``(x_next, k1)`` (compiled, or the NumPy reference where
+        :data:`COMPILED` is False)."""
+        if not COMPILED:
+            k1 = self(tl, x, s0, c0, tl)
+            k2 = self(tl + 0.5 * dt, x + 0.5 * dt * k1, sh, ch, tl)
+            k3 = self(tl + 0.5 * dt, x + 0.5 * dt * k2, sh, ch, tl)
+            k4 = self(tl + dt, x + dt * k3, s1, c1, tl)
+            return x + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4), k1
+        n = len(x)
+        use_src, use_acc = s0 is not None, c0 is not None
+        z6, z3 = np.zeros((n, 6)), np.zeros((n, 3))
+        return rk4_shot_step(
+            np.ascontiguousarray(x), float(tl), float(dt),
+            *(np.ascontiguousarray(v) if v is not None else z6 for v in (s0, sh, s1)),
+            *(np.ascontiguousarray(v) if v is not None else z3 for v in (c0, ch, c1)),
+            use_src, use_acc, self.pv, self.pb, self.earth_v, *self.atm_v)
+
+    def accel(self, tl: float, x: NDArray, src, acc, t_step: float) -> NDArray:
+        """The acceleration part of ``dx/dt`` (compiled, or the NumPy reference)."""
+        if not COMPILED:
+            return self(tl, x, src, acc, t_step)[:, 3:6]
+        n = len(x)
+        return shot_derivative(
+            np.ascontiguousarray(x), np.ascontiguousarray(src) if src is not None
+            else np.zeros((n, 6)), src is not None,
+            np.ascontiguousarray(acc) if acc is not None else np.zeros((n, 3)),
+            acc is not None, float(tl), float(t_step), self.pv, self.pb, self.earth_v,
+            *self.atm_v)[:, 3:6]
 
     def free_fall(self, pos: NDArray, vel: NDArray) -> NDArray:
         """Gravity + Coriolis + centrifugal acceleration in ECEF, m/s²."""
@@ -407,11 +461,7 @@ def fly_shots(
                               source_acc(ta + dt, locked))
             else:
                 s0 = sh = s1 = c0 = ch = c1 = None
-            k1 = dyn(tl, x, s0, c0, tl)
-            k2 = dyn(tl + 0.5 * dt, x + 0.5 * dt * k1, sh, ch, tl)
-            k3 = dyn(tl + 0.5 * dt, x + 0.5 * dt * k2, sh, ch, tl)
-            k4 = dyn(tl + dt, x + dt * k3, s1, c1, tl)
-            xn = x + (dt / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            xn, k1 = dyn.step(tl, x, dt, s0, sh, s1, c0, ch, c1)
             alt_n = dyn.altitude(xn[:, :3])
 
             # Events inside this step: fraction s of the step, inf when none.
@@ -420,7 +470,7 @@ def fly_shots(
             hit = alive & (alt >= ground_alt_m) & (alt_n < ground_alt_m)
             a1 = None
             if hit.any():
-                a1 = dyn(tl + dt, xn, s1, c1, tl)[:, 3:6]
+                a1 = dyn.accel(tl + dt, xn, s1, c1, tl)
                 h = np.flatnonzero(hit)
                 sg = _bisect_ground(dyn, x[h], xn[h], k1[h, 3:6], a1[h], dt, ground_alt_m)
                 s_event[h] = sg
@@ -442,7 +492,7 @@ def fly_shots(
             if ended.any():
                 e = np.flatnonzero(ended)
                 if a1 is None:
-                    a1 = dyn(tl + dt, xn, s1, c1, tl)[:, 3:6]
+                    a1 = dyn.accel(tl + dt, xn, s1, c1, tl)
                 se = s_event[e]
                 xs = _state_on_step(x[e], xn[e], k1[e, 3:6], a1[e], dt, se)
                 status[e] = kind[e]
