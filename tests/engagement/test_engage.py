@@ -394,3 +394,23 @@ def test_uplink_messages_follow_the_period_and_latency():
     rows = np.array([0, 1, 1, 2])
     np.testing.assert_allclose(out[:, 2], 100.0 * rows)
     np.testing.assert_allclose(out[:, 1], 50.0 * (t - t_rows[rows]))
+
+
+def test_uplink_of_several_times_per_shot_is_the_uplink_of_each():
+    """``TrackUplink`` called with ``(n, M)`` times gives, column by column, what it gives
+    for ``(n,)`` times (the fly-out's block evaluation relies on it)."""
+    from hdsim.engagement import TrackColumns, TrackUplink
+
+    rng = np.random.default_rng(3)
+    t_rows = np.arange(0.0, 20.0)
+    state = rng.normal(size=(20, 6)) * 1e3 + np.array([7.0e6, 0, 0, 0, 50.0, 0])
+    tracks = TrackColumns.from_arrays(t_rows, np.repeat([0, 1], 10), state,
+                                      np.tile(np.eye(6), (20, 1, 1)), np.full(20, 2),
+                                      np.zeros(20, int))
+    up = TrackUplink(tracks, np.array([0, 1, 0]), "ballistic", EarthModel(),
+                     t_launch=np.array([0.5, 1.0, 2.0]), period_s=np.array([1.0, 0.0, 0.5]),
+                     latency_s=np.array([0.2, 0.0, 0.1]))
+    t = np.array([0.6, 1.2, 2.1])[:, None] + np.linspace(0.0, 15.0, 7)[None, :]
+    block = up(t)
+    for c in range(t.shape[1]):
+        np.testing.assert_array_equal(block[:, c], up(t[:, c]))

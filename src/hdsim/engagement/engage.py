@@ -149,8 +149,12 @@ class _TruthFn:
         self.threat = threat
         self.groups = [(k, np.flatnonzero(threat == k)) for k in np.unique(threat[threat >= 0])]
 
+    accepts_blocks = True
+    """Times may be ``(n, ...)`` (several per shot): the fly-out evaluates steps ahead at once."""
+
     def __call__(self, t: NDArray) -> NDArray:
-        out = np.full((self.threat.size, 6), np.nan)
+        t = np.asarray(t, float)
+        out = np.full(t.shape + (6,), np.nan)
         for k, m in self.groups:
             out[m] = self.truth[int(k)].state_at(t[m])
         return out

@@ -65,7 +65,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import linear_sum_assignment
 
 from hdsim.earth import EarthModel
-from hdsim.engagement.flyout_table import FlyoutTable, site_range_alt
+from hdsim.engagement.flyout_table import FlyoutTable, ground_range_alt
 from hdsim.engagement.prediction import (
     position_sigma_m,
     predict_impact,
@@ -122,9 +122,9 @@ def weapon_tof_fn(weapon: Weapon, table: FlyoutTable, earth: EarthModel) -> TofF
     ell = earth.ellipsoid
 
     def tof(pos: NDArray) -> NDArray:
-        r, h, _ = site_range_alt(pos, weapon.site_lat_rad, weapon.site_lon_rad,
-                                 weapon.site_alt_m, ell)
-        t = table.lookup(r, h)[0]
+        r, h = ground_range_alt(pos, weapon.site_lat_rad, weapon.site_lon_rad,
+                                weapon.site_alt_m, ell)
+        t = table.tof_at(r, h)
         ok = ((h >= weapon.min_intercept_alt_m) & (h <= weapon.max_intercept_alt_m)
               & (r <= weapon.max_range_m) & (t <= weapon.max_tof_s))
         return np.where(ok, t, np.nan)

@@ -82,6 +82,8 @@ class FlyoutStatus(IntEnum):
 
 
 COMPILED = True
+BLOCK_STEPS = 128
+"""Steps whose target and uplink states are evaluated in one call (see :func:`fly_shots`)."""
 """Whether :func:`fly_shots` steps with the compiled kernel (:mod:`shot_kernel`); False runs
 the NumPy reference right-hand side (the tests run both)."""
 
@@ -410,6 +412,11 @@ def fly_shots(
         vm = source_at(tm, truth_at(tm), locked)[:, 3:]
         return (vp - vm) / (2.0 * h)
 
+    # Callables that take (n, ...) times are evaluated BLOCK_STEPS steps ahead in one call
+    # (the same times, so the same values, as step by step).
+    blocks = (has_target and not need_acc and getattr(target_state, "accepts_blocks", False)
+              and (uplink_state is None or getattr(uplink_state, "accepts_blocks", False)))
+    truth_b = up_b = None
     x = np.zeros((n, 9))
     x[:, :6] = state0
     alive = np.ones(n, bool)
@@ -453,10 +460,28 @@ def fly_shots(
                 miss[better] = rng0[better]
                 t_ca[better] = ta[better]
                 state_ca[better] = x[better, :6]
-                th = truth_at(ta + 0.5 * dt)
-                tr1 = truth_at(ta + dt)
-                s0, sh, s1 = (source_at(ta, tr0, locked), source_at(ta + 0.5 * dt, th, locked),
-                              source_at(ta + dt, tr1, locked))
+                if blocks:
+                    j = k % BLOCK_STEPS
+                    if j == 0:                 # the next BLOCK_STEPS steps' sources at once
+                        tk = t0[:, None] + (np.arange(k, k + BLOCK_STEPS) * dt)[None, :]
+                        tb = np.stack([tk, tk + 0.5 * dt, tk + dt], axis=-1)
+                        truth_b = np.asarray(target_state(tb), dtype=float)  # type: ignore[misc]
+                        up_b = (None if uplink_state is None
+                                else np.asarray(uplink_state(tb), dtype=float))
+                    th, tr1 = truth_b[:, j, 1], truth_b[:, j, 2]
+                    if up_b is None:
+                        s0, sh, s1 = tr0, th, tr1
+                    else:
+                        lk = locked[:, None]
+                        s0 = np.where(lk, tr0, up_b[:, j, 0])
+                        sh = np.where(lk, th, up_b[:, j, 1])
+                        s1 = np.where(lk, tr1, up_b[:, j, 2])
+                else:
+                    th = truth_at(ta + 0.5 * dt)
+                    tr1 = truth_at(ta + dt)
+                    s0, sh, s1 = (source_at(ta, tr0, locked),
+                                  source_at(ta + 0.5 * dt, th, locked),
+                                  source_at(ta + dt, tr1, locked))
                 c0, ch, c1 = (source_acc(ta, locked), source_acc(ta + 0.5 * dt, locked),
                               source_acc(ta + dt, locked))
             else:

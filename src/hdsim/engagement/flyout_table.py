@@ -62,6 +62,7 @@ __all__ = [
     "build_flyout_table",
     "cache_dir",
     "flyout_table",
+    "ground_range_alt",
     "point_at_range_alt",
     "site_range_alt",
 ]
@@ -86,6 +87,16 @@ def site_range_alt(
 ) -> tuple[NDArray, NDArray, NDArray]:
     """Ground range (m), geodetic altitude (m) and azimuth (rad, clockwise from north) of
     ECEF points ``(..., 3)`` seen from a site (see the module doc for the definitions)."""
+    rng_m, alt = ground_range_alt(pos_ecef, site_lat_rad, site_lon_rad, site_alt_m, ellipsoid)
+    az, _, _ = ecef_to_aer(np.asarray(pos_ecef, float), site_lat_rad, site_lon_rad, site_alt_m,
+                           ellipsoid)
+    return rng_m, alt, az
+
+
+def ground_range_alt(pos_ecef: ArrayLike, site_lat_rad: float, site_lon_rad: float,
+               site_alt_m: float, ellipsoid: Ellipsoid) -> tuple[NDArray, NDArray]:
+    """Ground range (m) and geodetic altitude (m) of ECEF points from a site:
+    :func:`site_range_alt` without the azimuth."""
     pos = np.asarray(pos_ecef, float)
     site = geodetic_to_ecef(site_lat_rad, site_lon_rad, site_alt_m, ellipsoid)
     s_hat = site / np.linalg.norm(site)
@@ -94,8 +105,7 @@ def site_range_alt(
         cross = np.linalg.norm(np.cross(s_hat, p_hat), axis=-1)
         theta = np.arctan2(cross, np.einsum("...i,i->...", p_hat, s_hat))
     _, _, alt = ecef_to_geodetic(pos, ellipsoid)
-    az, _, _ = ecef_to_aer(pos, site_lat_rad, site_lon_rad, site_alt_m, ellipsoid)
-    return ellipsoid.a_m * theta, alt, az
+    return ellipsoid.a_m * theta, alt
 
 
 def point_at_range_alt(
@@ -204,22 +214,28 @@ class FlyoutTable:
     def lookup(self, range_m: ArrayLike, alt_m: ArrayLike) -> tuple[NDArray, NDArray, NDArray]:
         """Interpolated ``(tof_s, speed_mps, elevation_rad)`` at points, each of the broadcast
         shape of ``range_m`` and ``alt_m``; NaN outside the envelope."""
+        out = self._lookup(("tof_s", "speed_mps", "elevation_rad"), range_m, alt_m)
+        return out[0], out[1], out[2]
+
+    def _lookup(self, names: tuple[str, ...], range_m: ArrayLike, alt_m: ArrayLike
+                ) -> list[NDArray]:
         r, h = np.broadcast_arrays(np.asarray(range_m, float), np.asarray(alt_m, float))
         pts = np.stack([r.ravel(), h.ravel()], axis=-1)
         ok = np.isfinite(pts).all(axis=1)
         pts = np.where(ok[:, None], pts, 0.0)
-        out = []
-        for name in ("tof_s", "speed_mps", "elevation_rad"):
-            v = self._interpolator(name)(pts)
-            out.append(np.where(ok, v, np.nan).reshape(r.shape))
-        return out[0], out[1], out[2]
+        return [np.where(ok, self._interpolator(name)(pts), np.nan).reshape(r.shape)
+                for name in names]
 
     def time_of_flight(self, pos_ecef: ArrayLike, site_lat_rad: float, site_lon_rad: float,
                        site_alt_m: float, ellipsoid: Ellipsoid) -> NDArray:
         """Time of flight (s) from a site to ECEF points ``(..., 3)``; NaN out of reach."""
-        rng_m, alt, _ = site_range_alt(pos_ecef, site_lat_rad, site_lon_rad, site_alt_m,
-                                       ellipsoid)
-        return self.lookup(rng_m, alt)[0]
+        rng_m, alt = ground_range_alt(pos_ecef, site_lat_rad, site_lon_rad, site_alt_m,
+                                      ellipsoid)
+        return self.tof_at(rng_m, alt)
+
+    def tof_at(self, range_m: ArrayLike, alt_m: ArrayLike) -> NDArray:
+        """Interpolated time of flight (s) at ground ranges and altitudes; NaN outside."""
+        return self._lookup(("tof_s",), range_m, alt_m)[0]
 
 
 def _stationary(points: NDArray):

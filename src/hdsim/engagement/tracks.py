@@ -144,21 +144,29 @@ class TrackUplink:
                    else np.zeros((len(x), 3)))
             self.groups.append((np.flatnonzero(track_id == tid), tracks.t_s[rows], x, acc))
 
+    accepts_blocks = True
+    """Times may be ``(n, ...)`` (several per shot): the fly-out evaluates steps ahead at once."""
+
     def received_by(self, t: NDArray) -> NDArray:
-        """Per shot, the time up to which track rows have reached the shot by ``t``."""
+        """Per shot, the time up to which track rows have reached the shot by ``t`` (``(n,)``
+        or ``(n, M)``)."""
         t = np.asarray(t, float)
-        periodic = self.period > 0.0
-        since = np.maximum(t - self.t_launch, 0.0)
-        k = np.floor(since / np.where(periodic, self.period, 1.0) + 1e-9)
-        t_msg = np.where(periodic, self.t_launch + k * self.period, t)
-        return t_msg - self.latency
+        shape = (-1,) + (1,) * (t.ndim - 1)
+        t_launch, period = self.t_launch.reshape(shape), self.period.reshape(shape)
+        periodic = period > 0.0
+        since = np.maximum(t - t_launch, 0.0)
+        k = np.floor(since / np.where(periodic, period, 1.0) + 1e-9)
+        t_msg = np.where(periodic, t_launch + k * period, t)
+        return t_msg - self.latency.reshape(shape)
 
     def __call__(self, t: NDArray) -> NDArray:
-        out = np.empty((self.n, 6))
-        t_rx = self.received_by(t)
+        t = np.asarray(t, float)
+        t2 = t.reshape(self.n, -1)
+        out = np.empty(t2.shape + (6,))
+        t_rx = self.received_by(t2)
         for m, tt, x, acc in self.groups:
             j = np.clip(np.searchsorted(tt, t_rx[m], side="right") - 1, 0, tt.size - 1)
-            dt = (t[m] - tt[j])[:, None]
-            out[m, :3] = x[j, :3] + dt * x[j, 3:] + 0.5 * dt * dt * acc[j]
-            out[m, 3:] = x[j, 3:] + dt * acc[j]
-        return out
+            dt = (t2[m] - tt[j])[..., None]
+            out[m, :, :3] = x[j, :3] + dt * x[j, 3:] + 0.5 * dt * dt * acc[j]
+            out[m, :, 3:] = x[j, 3:] + dt * acc[j]
+        return out.reshape(t.shape + (6,))
