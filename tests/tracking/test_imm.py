@@ -122,3 +122,18 @@ def test_imm_beats_low_noise_filter_and_switches(variant: str) -> None:
     assert mu_hist[(tk > 20) & (tk <= 40)].mean() < 0.3  # quiet: low-noise model
     assert mu_hist[(tk > 45) & (tk <= 60)].mean() > 0.6  # maneuver: high-noise/turn model
     assert mu_hist[(tk > 80)].mean() < 0.3  # switches back
+
+
+def test_log_sum_exp_rows_against_scipy():
+    """The IMM's row log-sum-exp against ``scipy.special.logsumexp`` (an independent
+    implementation), with large, tiny and −inf entries and a row of −inf."""
+    from scipy.special import logsumexp
+
+    from hdsim.tracking.imm import log_sum_exp_rows
+
+    a = np.array([[0.0, -1.0, -2.0], [1000.0, 999.0, -np.inf], [-800.0, -801.0, -900.0],
+                  [-np.inf, -np.inf, -np.inf], [3.0, np.log(1e-300), 2.0]])
+    with np.errstate(divide="ignore"):
+        ref = logsumexp(a, axis=-1)
+    np.testing.assert_allclose(log_sum_exp_rows(a), ref, rtol=1e-15, atol=0)
+    assert log_sum_exp_rows(a)[3] == -np.inf
