@@ -121,24 +121,58 @@ def pair_fixes(p_new: ArrayLike, P_new: ArrayLike, t_new: ArrayLike,  # noqa: N8
         return np.full(pn.shape[0], -1, dtype=np.intp)
     trn = np.trace(np.asarray(P_new), axis1=-2, axis2=-1)
     trs = np.trace(np.asarray(P_seed), axis1=-2, axis2=-1)
-    dt = tn[:, None] - ts[None, :]
-    gate = v_max_mps * dt + 3.0 * np.sqrt(trn[:, None] + trs[None, :])
-    d2 = np.sum((pn[:, None, :] - ps[None, :, :]) ** 2, axis=-1)
-    ok = (dt >= min_dt_s) & (dt <= max_dt_s) & (d2 <= gate * gate)
+    if pn.shape[0] * ps.shape[0] <= DENSE_PAIRS:
+        i, j = np.nonzero(np.ones((pn.shape[0], ps.shape[0]), bool))
+    else:
+        i, j = _candidate_pairs(pn, tn, trn, ps, ts, trs, v_max_mps, min_dt_s, max_dt_s)
+    dtp = tn[i] - ts[j]
+    gate = v_max_mps * dtp + 3.0 * np.sqrt(trn[i] + trs[j])
+    d2 = np.sum((pn[i] - ps[j]) ** 2, axis=-1)
+    ok = (dtp >= min_dt_s) & (dtp <= max_dt_s) & (d2 <= gate * gate)
+    i, j, dtp, gate, d2 = i[ok], j[ok], dtp[ok], gate[ok], d2[ok]
     if los_new is not None and range_rate_new is not None and sigma_range_rate_new is not None:
         ell = np.asarray(los_new, dtype=np.float64).reshape(-1, 3)
         rr = np.asarray(range_rate_new, dtype=np.float64).reshape(-1)
         srr = np.asarray(sigma_range_rate_new, dtype=np.float64).reshape(-1)
-        i, j = np.nonzero(ok)
-        dtp = dt[i, j]
         vr = np.einsum("pi,pi->p", ell[i], pn[i] - ps[j]) / dtp
         Ps = np.asarray(P_new)[i] + np.asarray(P_seed)[j]
         var = srr[i] ** 2 + np.einsum("pi,pij,pj->p", ell[i], Ps, ell[i]) / dtp**2
-        bad = np.isfinite(rr[i]) & ((vr - rr[i]) ** 2 > 16.0 * var)
-        ok[i[bad], j[bad]] = False
-    i, j = np.nonzero(ok)
-    cost = d2[i, j] / gate[i, j] ** 2
+        keep = ~(np.isfinite(rr[i]) & ((vr - rr[i]) ** 2 > 16.0 * var))
+        i, j, gate, d2 = i[keep], j[keep], gate[keep], d2[keep]
+    cost = d2 / gate**2
     return gnn_assign(i, j, cost, pn.shape[0], ps.shape[0], 1.0 + 1e-9)
+
+
+DENSE_PAIRS = 20_000
+"""Above this many (new, seed) pairs, :func:`pair_fixes` finds the candidates with a k-d tree
+per seed time instead of testing every pair (the same feasible pairs, in the same order)."""
+
+
+def _candidate_pairs(pn, tn, trn, ps, ts, trs, v_max, min_dt, max_dt):
+    """Row-major ``(i, j)`` of the (new, seed) pairs within the largest gate of their seed
+    time: a superset of the feasible pairs (the exact tests follow in the caller)."""
+    from scipy.spatial import cKDTree
+
+    tree_new = cKDTree(pn)
+    s_new = 3.0 * np.sqrt(trn.max())
+    ii, jj = [], []
+    for t_seed in np.unique(ts):
+        js = np.flatnonzero(ts == t_seed)
+        dt_hi = min(float(tn.max()) - t_seed, max_dt)
+        if dt_hi < min_dt:
+            continue
+        # gate = v dt + 3 sqrt(tr_n + tr_s) <= v dt_hi + 3 (sqrt(max tr_n) + sqrt(max tr_s))
+        r = v_max * dt_hi + s_new + 3.0 * np.sqrt(trs[js].max())
+        hits = cKDTree(ps[js]).query_ball_tree(tree_new, r * (1.0 + 1e-9) + 1e-6)
+        for k, lst in enumerate(hits):
+            if lst:
+                ii.append(np.asarray(lst, np.intp))
+                jj.append(np.full(len(lst), js[k], np.intp))
+    if not ii:
+        return np.empty(0, np.intp), np.empty(0, np.intp)
+    i, j = np.concatenate(ii), np.concatenate(jj)
+    order = np.lexsort((j, i))
+    return i[order], j[order]
 
 
 def ray_sphere_range(origin: ArrayLike, direction: ArrayLike, radius_m: float
