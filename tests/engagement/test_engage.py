@@ -414,3 +414,47 @@ def test_uplink_of_several_times_per_shot_is_the_uplink_of_each():
     block = up(t)
     for c in range(t.shape[1]):
         np.testing.assert_array_equal(block[:, c], up(t[:, c]))
+
+
+def test_slew_time_is_angle_over_rate_plus_settle():
+    """Closed form: a mount last laid due east that must lay due north slews 90° (at 30 °/s:
+    3 s) and settles 1 s; one without a slew limit, or that never fired, waits nothing."""
+    from hdsim.engagement.fire_control import slew_time_s
+
+    w_slew = sam(slew_rate_deg_s=30.0, settle_s=1.0)
+    w_free = sam(weapon_id="sam-2")
+    north = enu_vector_to_ecef(np.array([0.0, 1.0, 0.0]), LAT, LON)
+    target = w_slew.site_ecef(EARTH) + 50e3 * north
+    t = slew_time_s([w_slew, w_free], target[None], np.stack([EAST, EAST]), EARTH)
+    np.testing.assert_allclose(t, [[4.0, 0.0]], atol=1e-6)
+    never = slew_time_s([w_slew], target[None], np.full((1, 3), np.nan), EARTH)
+    assert never[0, 0] == 0.0
+
+
+def test_a_slewing_mount_fires_later_at_a_second_target_from_another_side():
+    """Two threats, from the north and from the east (about 85° apart seen from the site, both
+    at 15 km): the mount engages the northern one first either way; with a 10 °/s slew and 2 s
+    of settling its round at the eastern one leaves angle/10 + 2 ≈ 10 s later than the
+    unlimited mount's (at least 0.8 × 90/10 + 2 s; the exact angle depends on the PIP)."""
+    east = straight_threat("E", range_m=60e3, alt_m=15e3, speed=1000.0, t1=150.0)
+    north_dir = enu_vector_to_ecef(np.array([0.0, -1.0, 0.0]), LAT, LON)
+    p0 = geodetic_to_ecef(LAT + 60e3 / 6.371e6, LON, 15e3)
+    tt = np.arange(0.0, 150.0 + 1e-9, 1.0)
+    st = np.concatenate([p0 + tt[:, None] * (1000.0 * north_dir),
+                         np.tile(1000.0 * north_dir, (tt.size, 1))], axis=1)
+    north = Trajectory("N", tt, st, np.zeros((tt.size, 3)), np.zeros(tt.size, np.int8),
+                       impacted=False)
+    truth = TrajectorySet([east, north])
+    firsts = {}
+    for rate, settle in ((None, 0.0), (10.0, 2.0)):
+        w = sam(slew_rate_deg_s=rate, settle_s=settle, magazine=2,
+                salvo_size=1, reload_s=1.0)
+        res = run(truth, [w], doctrine="salvo")
+        thr = np.asarray(res.engagements["threat_id"], dtype=object)
+        tl = np.asarray(res.engagements["launch_t_s"])
+        assert set(thr) == {"E", "N"}
+        firsts[rate] = (tl[thr == "N"].min(), tl[thr == "E"].min())
+    (n0, e0), (n1, e1) = firsts[None], firsts[10.0]
+    assert n1 == n0 < e0                      # the first target: laid on it already
+    assert e1 >= e0 + 0.8 * 90.0 / 10.0 + 2.0
+    assert e1 <= e0 + 90.0 / 10.0 + 2.0 + 1.0

@@ -330,6 +330,7 @@ def simulate_engagements(
     rounds = np.array([w.magazine for w in weapons], np.int64)
     next_ready = np.full(n_w, -np.inf)
     rail_rounds = np.zeros(n_w, np.int64)  # rounds through the current rails
+    last_aim = np.full((n_w, 3), np.nan)    # line of sight to the last round's PIP
     rail_life = np.array([w.rail_life_rounds or np.iinfo(np.int64).max for w in weapons],
                          np.int64)
     reasons = np.zeros((n_w, len(ids), len(REASONS)), np.int64)  # decisions by reason
@@ -384,7 +385,7 @@ def simulate_engagements(
         candidate = ready[:, None] & free[None, :]
         usable = np.minimum(rounds, rail_life - rail_rounds)  # a salvo never outlasts the rails
         orders = plan_shots(t_d, tr, rows, candidate, weapons, tables, usable, config, earth,
-                            defended_assets, why=why)
+                            defended_assets, why=why, last_aim=last_aim)
         _count_reasons(reasons, why, thr)
         if len(orders) == 0:
             continue
@@ -399,6 +400,8 @@ def simulate_engagements(
                           t_pred=float(orders.t_intercept_s[i]), pip=orders.pip[i],
                           pk=float(orders.pk[i]), state0=st0[j])
             rounds[wi] -= m.size
+            aim = orders.pip[m[-1], :3] - weapons[wi].site_ecef(earth)
+            last_aim[wi] = aim / np.linalg.norm(aim)
             last = float(orders.t_launch_s[m].max())
             next_ready[wi] = last + weapons[wi].reload_s
             life = weapons[wi].rail_life_rounds

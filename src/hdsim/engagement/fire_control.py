@@ -86,6 +86,7 @@ __all__ = [
     "engageable",
     "expected_pk",
     "rounds_for_pk",
+    "slew_time_s",
     "plan_shots",
     "solve_intercepts",
     "threat_priority",
@@ -174,21 +175,25 @@ def solve_intercepts(
     Args:
         t_grid_s: ``(K,)`` increasing prediction times, s (K ≥ 2).
         states: ``(n, K, 6)`` predicted track states on the grid (NaN: not predicted).
-        t_launch_s: ``(W,)`` launch time of each launcher (weapon or salvo slot), s.
+        t_launch_s: ``(W,)`` launch time of each launcher (weapon or salvo slot), or
+            ``(n, W)`` per track and launcher (a mount that must slew first), s.
         tof_fns: one time-of-flight function per launcher (:data:`TofFn`).
         iterations: Illinois refinement iterations.
     """
     tg = np.asarray(t_grid_s, float)
     xs = np.asarray(states, float)
-    tl = np.atleast_1d(np.asarray(t_launch_s, float))
-    n, n_w, n_k = xs.shape[0], tl.size, tg.size
+    n, n_k = xs.shape[0], tg.size
+    tl = np.asarray(t_launch_s, float)
+    if tl.ndim < 2:
+        tl = np.broadcast_to(np.atleast_1d(tl)[None, :], (n, np.atleast_1d(tl).size))
+    n_w = tl.shape[1]
     if len(tof_fns) != n_w:
         raise ValueError(f"tof_fns: {len(tof_fns)} given for {n_w} launch times")
     tof = np.full((n, n_w, n_k), np.nan)
     for w, fn in enumerate(tof_fns):
         tof[:, w] = fn(xs[..., :3])
     with np.errstate(invalid="ignore"):
-        g = tof - (tg[None, None, :] - tl[None, :, None])
+        g = tof - (tg[None, None, :] - tl[:, :, None])
         hit = np.isfinite(g) & (g <= 0.0)
     feasible = hit.any(axis=-1)
     j = np.argmax(hit, axis=-1)
@@ -203,7 +208,7 @@ def solve_intercepts(
         st = _eval_grid(tg, xs, t)
         out = np.empty(t.shape)
         for w, fn in enumerate(tof_fns):
-            out[:, w] = fn(st[:, w, :3]) - (t[:, w] - tl[w])
+            out[:, w] = fn(st[:, w, :3]) - (t[:, w] - tl[:, w])
         return out
 
     side = np.zeros((n, n_w), np.int8)
@@ -367,6 +372,28 @@ assignment gave the weapon to another track, or the track to another weapon)."""
  R_ELSEWHERE) = range(len(REASONS))
 
 
+def slew_time_s(weapons: Sequence[Weapon], target_pos: NDArray, last_aim: NDArray | None,
+                earth: EarthModel) -> NDArray:
+    """Time each weapon needs to re-lay on each target before its first round, ``(n, W)`` s:
+    ``angle / slew_rate + settle`` between its last aim (the line of sight to its last round's
+    predicted intercept point) and the line of sight to the target's position now; 0 for a
+    weapon with no slew limit or that has not fired yet (it is laid on its first target while
+    the track matures)."""
+    pos = np.atleast_2d(np.asarray(target_pos, float))
+    out = np.zeros((pos.shape[0], len(weapons)))
+    if last_aim is None:
+        return out
+    for w, wp in enumerate(weapons):
+        rate = wp.slew_rate_deg_s
+        if rate is None or not np.isfinite(last_aim[w]).all():
+            continue
+        los = pos - wp.site_ecef(earth)
+        los /= np.linalg.norm(los, axis=1, keepdims=True)
+        ang = np.degrees(np.arccos(np.clip(los @ last_aim[w], -1.0, 1.0)))
+        out[:, w] = ang / rate + wp.settle_s
+    return out
+
+
 def _empty_orders() -> FireOrders:
     e = np.empty(0)
     i = np.empty(0, np.int64)
@@ -385,6 +412,7 @@ def plan_shots(
     earth: EarthModel,
     assets: Sequence[DefendedAsset] = (),
     why: NDArray | None = None,
+    last_aim: NDArray | None = None,
 ) -> FireOrders:
     """One fire-control decision at time ``t_s`` from the track rows ``rows``.
 
@@ -402,6 +430,11 @@ def plan_shots(
         why: optional ``(W, n)`` int array of :data:`REASONS` codes, filled in place for the
             candidate pairs (the caller sets the others: busy weapon, empty magazine, track
             awaiting assessment).
+        last_aim: optional ``(W, 3)`` ECEF unit vectors: the line of sight from each
+            weapon's site to the predicted intercept point of its last round (NaN: none yet).
+            A weapon with a finite ``slew_rate_deg_s`` first slews from there to the line of
+            sight of the track's current position and settles (:func:`slew_time_s`), which
+            delays its first round at that track.
     """
     n, n_w = rows.size, len(weapons)
     if n == 0 or n_w == 0:
@@ -431,9 +464,11 @@ def plan_shots(
     lw_a, ls_a = np.array(lw), np.array(ls)
     t_launch = np.array([t_s + weapons[w].launch_delay_s + s * weapons[w].salvo_interval_s
                          for w, s in zip(lw, ls, strict=True)])
+    slew = slew_time_s(weapons, state[:, :3], last_aim, earth)          # (n_sel, W)
+    t_launch = t_launch[None, :] + slew[:, lw_a]                         # (n_sel, launchers)
     fns = [weapon_tof_fn(weapons[w], tables[w], earth) for w in range(n_w)]
     max_tof = np.array([min(tables[w].max_tof_s, weapons[w].max_tof_s) for w in lw])
-    horizon = float(np.max(t_launch + max_tof) - t_s)
+    horizon = float(np.max(t_launch + max_tof[None, :]) - t_s)
     step = config.pip_step_s
     t_grid = t_s + np.arange(0.0, horizon + step, step)
     xs = predict_states(state, t_row, t_grid, config.motion_model, earth, max_step_s=step)
@@ -477,7 +512,7 @@ def plan_shots(
             fired += 1
             out["w"].append(w)
             out["row"].append(rows_s[t])
-            out["tl"].append(t_launch[li])
+            out["tl"].append(t_launch[t, li])
             out["ti"].append(sol.t_intercept_s[t, li])
             out["pip"].append(sol.pip[t, li])
             out["pk"].append(pk1[w, t])

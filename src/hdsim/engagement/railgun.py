@@ -120,13 +120,14 @@ RAILGUN_PRESETS: dict[str, dict[str, float | int | bool | str]] = {
     # a 40 mm, 320 g steel projectile at 2,230 m/s (Mach 6.5; ATLA's 2023 sea-trial figures,
     # 2,297 m/s quoted for later shots), rails lasting about 120 rounds (ATLA figures as
     # reported by the trade press, 2023-2024; muzzle energy 0.8 MJ).  The test projectile is
-    # unguided; drag coefficient, rate of fire and rail-change time are notional.
+    # unguided; drag coefficient, rate of fire, rail-change time, slew rate (30 °/s, a naval
+    gun mount's order) and settling time are notional.
     "atla_40mm": {
         "source": "ATLA 40 mm test railgun: 320 g at 2,230 m/s, rail life ~120 rounds "
                   "(published); CD, rate of fire, rail change notional",
         "muzzle_speed_mps": 2230.0, "projectile_mass_kg": 0.32, "diameter_m": 0.04,
         "cd": 0.3, "guided": False, "rail_life_rounds": 120, "rounds_per_minute": 6.0,
-        "rail_change_s": 1800.0,
+        "rail_change_s": 1800.0, "slew_rate_deg_s": 30.0, "settle_s": 1.0,
     },
     # US Navy / ONR electromagnetic railgun (EMRG, programme ended 2021): 10.64 MJ muzzle
     # energy with a 3.35 kg projectile at 2,520 m/s (the Navy's 2008 record shot:
@@ -140,7 +141,7 @@ RAILGUN_PRESETS: dict[str, dict[str, float | int | bool | str]] = {
                   "~1,000-round rails (published); guided projectile notional",
         "muzzle_speed_mps": 2520.0, "projectile_mass_kg": 3.35, "diameter_m": 0.045,
         "cd": 0.25, "guided": True, "rail_life_rounds": 1000, "rounds_per_minute": 10.0,
-        "rail_change_s": 3600.0,
+        "rail_change_s": 3600.0, "slew_rate_deg_s": 30.0, "settle_s": 1.0,
     },
 }
 """Railgun batteries selectable with ``preset:`` in a scenario (the scenario's field names;

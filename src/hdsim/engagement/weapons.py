@@ -63,6 +63,8 @@ class Weapon:
         uplink_period_s: time between the fire-control messages a homing shot receives in
             flight, s (0: continuous).
         uplink_latency_s: age of the track in a message when it is sent, s (0: none).
+        slew_rate_deg_s: how fast the mount re-lays between targets, °/s (None: at once).
+        settle_s: settling time after a slew, s.
     """
 
     weapon_id: str
@@ -90,6 +92,8 @@ class Weapon:
     rail_change_s: float = 0.0
     uplink_period_s: float = 0.0
     uplink_latency_s: float = 0.0
+    slew_rate_deg_s: float | None = None
+    settle_s: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.params, (InterceptorParams, RailgunParams)):
@@ -106,7 +110,7 @@ class Weapon:
                              "integer >= 1 or None")
         for name in ("salvo_interval_s", "reload_s", "launch_delay_s", "homing_miss_sigma_m",
                      "dispersion_sigma_m", "rail_change_s", "uplink_period_s",
-                     "uplink_latency_s"):
+                     "uplink_latency_s", "settle_s"):
             value = getattr(self, name)
             if not value >= 0.0:
                 raise ValueError(f"Weapon.{name} = {value!r}: must be >= 0")
@@ -114,6 +118,9 @@ class Weapon:
             value = getattr(self, name)
             if not value > 0.0:
                 raise ValueError(f"Weapon.{name} = {value!r}: must be > 0")
+        if self.slew_rate_deg_s is not None and not self.slew_rate_deg_s > 0.0:
+            raise ValueError(f"Weapon.slew_rate_deg_s = {self.slew_rate_deg_s!r}: must be > 0 "
+                             "or None")
         if self.fire_control_sigma_m is not None and not self.fire_control_sigma_m > 0.0:
             raise ValueError(f"Weapon.fire_control_sigma_m = {self.fire_control_sigma_m!r}: "
                              "must be > 0 or None")

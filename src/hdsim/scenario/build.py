@@ -246,6 +246,7 @@ def weapon(cfg: RailgunConfig | InterceptorConfig) -> Weapon:
         salvo_interval_s=salvo_interval_s, reload_s=reload_s, **battery,
         launch_delay_s=cfg.launch_delay_s, fire_control_sigma_m=cfg.fire_control_sigma_m,
         uplink_period_s=cfg.uplink_period_s, uplink_latency_s=cfg.uplink_latency_s,
+        slew_rate_deg_s=cfg.slew_rate_deg_s, settle_s=cfg.settle_s,
         min_intercept_alt_m=cfg.min_intercept_alt_m,
         max_intercept_alt_m=cfg.max_intercept_alt_m or np.inf,
         max_range_m=cfg.max_range_m or np.inf,

@@ -51,6 +51,12 @@ class WeaponBase(ConfigModel):
     uplink_latency_s: float = Field(
         0.0, ge=0.0, le=30.0, description="Age of the track in a message when it is sent, s. "
         "Default 0.")
+    slew_rate_deg_s: float | None = Field(
+        None, gt=0.0, le=360.0, description="How fast the mount (or launcher) re-lays from "
+        "its last aim to a new target, degrees/s; the first round at the new target waits for "
+        "angle / rate + settle_s. Default none: at once.")
+    settle_s: float = Field(
+        0.0, ge=0.0, le=60.0, description="Settling time after a slew, s. Default 0.")
     pk_max: float = Field(
         1.0, gt=0.0, le=1.0, description="Probability that a round passing within the lethal "
         "radius kills (fuze, warhead and hit-point lethality), in (0, 1]. Default 1.")
