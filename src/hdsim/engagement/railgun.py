@@ -121,7 +121,7 @@ RAILGUN_PRESETS: dict[str, dict[str, float | int | bool | str]] = {
     # 2,297 m/s quoted for later shots), rails lasting about 120 rounds (ATLA figures as
     # reported by the trade press, 2023-2024; muzzle energy 0.8 MJ).  The test projectile is
     # unguided; drag coefficient, rate of fire, rail-change time, slew rate (30 °/s, a naval
-    gun mount's order) and settling time are notional.
+    # gun mount's order) and settling time are notional.
     "atla_40mm": {
         "source": "ATLA 40 mm test railgun: 320 g at 2,230 m/s, rail life ~120 rounds "
                   "(published); CD, rate of fire, rail change notional",
