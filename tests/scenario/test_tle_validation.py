@@ -157,3 +157,51 @@ def test_a_tle_path_too_long_is_a_clean_error(tmp_path):
     code, output = _validate_tle(tmp_path, "a" * 5000)
     assert code == 2 and "Traceback" not in output
     assert "cannot be used as a file path" in output or "file not found" in output
+
+
+def test_satellites_sgp4_cannot_propagate_are_named_not_written_as_nan(tmp_path: Path) -> None:
+    """The stale sample sets allowed on purpose (``max_tle_age_days: null``) in a 2027 run:
+    ``satellites.parquet`` holds no NaN, and ``summary.json`` names each satellite SGP4 could
+    not propagate, with its first failed time — the same satellites the ``sgp4`` package
+    itself reports errors for at those times (an independent check)."""
+    import math
+
+    import numpy as np
+    import pyarrow.parquet as pq
+    from sgp4.api import Satrec, jday
+
+    from hdsim.results import read_summary
+    from hdsim.scenario.loading import scenario_from_dict
+    from hdsim.scenario.run import run_scenario
+
+    (tmp_path / "old.tle").write_text(Path(SAMPLE_TLE_PATH).read_text())
+    sc = scenario_from_dict({
+        "name": "stale", "epoch": "2027-03-01T00:00:00Z", "duration_s": 120, "step_s": 10,
+        "threats": [{"id": "bm", "type": "ballistic", "launch": {"lat_deg": 36.6,
+                     "lon_deg": 137.6}, "target": {"lat_deg": 35.68, "lon_deg": 139.77},
+                     "burnout": {"aim": "minimum_energy", "altitude_m": 25000,
+                                 "burn_time_s": 25}, "vehicle": "rv_generic"}],
+        "sensors": {"space_layers": [{"id": "l", "tle_file": "old.tle",
+                                      "max_tle_age_days": None}]}}, base_dir=tmp_path)
+    out = tmp_path / "run"
+    run_scenario(sc, out, quiet=True)
+    sats = pq.read_table(out / "satellites.parquet")
+    assert np.isfinite(np.asarray(sats["x_m"])).all()
+    failed = read_summary(out).get("satellites_not_propagated", [])
+    assert failed, "the stale sample sets should include satellites SGP4 cannot propagate"
+    lines = Path(SAMPLE_TLE_PATH).read_text().splitlines()
+    by_name = {}
+    for i in range(len(lines) - 2):
+        if lines[i + 1].startswith("1 ") and lines[i + 2].startswith("2 "):
+            by_name[lines[i].strip()] = Satrec.twoline2rv(lines[i + 1], lines[i + 2])
+    jd, fr = jday(2027, 3, 1, 0, 0, 0.0)
+    checked = 0
+    for f in failed:
+        sat = by_name.get(f["sat_id"])
+        if sat is None:
+            continue
+        e, _, _ = sat.sgp4(jd, fr + f["first_t_s"] / 86400.0)
+        assert e != 0, f
+        checked += 1
+        assert math.isfinite(f["first_t_s"]) and f["rows"] >= 1
+    assert checked == len(failed), "every named satellite is one of the file's"

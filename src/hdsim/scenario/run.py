@@ -266,6 +266,28 @@ def _stage(name: str, timings: dict[str, float], progress: StageProgress, label:
     timings[name] = time.perf_counter() - t0
 
 
+def _propagated_only(sats: pa.Table) -> tuple[pa.Table, list[dict[str, Any]]]:
+    """The satellites table without the rows SGP4 could not propagate (NaN positions: decay,
+    eccentricity out of range), and one entry per such satellite (layer, id, first failed
+    time, failed rows) for ``summary.json``: a satellite that cannot be propagated is named,
+    never written as NaN."""
+    if sats.num_rows == 0:
+        return sats, []
+    x = np.asarray(sats["x_m"].to_numpy(zero_copy_only=False), float)
+    bad = ~np.isfinite(x)
+    if not bad.any():
+        return sats, []
+    sid = np.asarray(sats["sat_id"].to_pylist(), dtype=object)
+    lay = np.asarray(sats["layer_id"].to_pylist(), dtype=object)
+    t = np.asarray(sats["t_s"].to_numpy(zero_copy_only=False), float)
+    failed = []
+    for key in dict.fromkeys(zip(lay[bad], sid[bad], strict=True)):
+        m = bad & (lay == key[0]) & (sid == key[1])
+        failed.append({"layer_id": key[0], "sat_id": key[1], "first_t_s": float(t[m].min()),
+                       "rows": int(m.sum())})
+    return sats.filter(pa.array(~bad)), failed
+
+
 def _weapon_site(w: Any) -> dict[str, Any]:
     """A weapon's site and its largest intercept ground range (its own limit, else its
     fly-out table's), for the maps of ``summary.json``."""
@@ -339,7 +361,9 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
             sensed = simulate_sensors(comp, trajs, progress=cb)
         det = sensed.detections
         tables["detections"] = det.to_arrow(trajs.ids)
-        tables["satellites"] = sensed.satellites
+        tables["satellites"], failed = _propagated_only(sensed.satellites)
+        if failed:
+            summary["satellites_not_propagated"] = failed
         summary["detection"] = detection_summary(det, trajs, sensed.sensor_layers)
         summary["n_detections"] = len(det)
         summary["n_false_alarms"] = int(np.sum(det.truth_idx < 0))
