@@ -38,8 +38,17 @@ from hdsim.scenario.config import (
     ThreatConfig,
     TrackingSection,
 )
-from hdsim.scenario.config.threats import BankReversals, CrossrangeOffset, Skip, VehicleConfig
+from hdsim.scenario.config.threats import (
+    BankReversals,
+    CrossrangeOffset,
+    FractionalOrbitalThreat,
+    GeometryConfig,
+    GlideConfig,
+    Skip,
+    VehicleConfig,
+)
 from hdsim.sensors.radar import RadarParams
+from hdsim.sensors.rcs import RCS_CLASS_BY_THREAT_TYPE, RCS_TABLES, AspectRcsTable
 from hdsim.sensors.space_ir import SpaceIrParams
 from hdsim.space import Constellation, KeplerElements
 from hdsim.threats import (
@@ -50,14 +59,32 @@ from hdsim.threats import (
     constant_coefficient_vehicle,
     vehicle_preset,
 )
+from hdsim.threats.orbital import OrbitPlanError, plan_fractional_orbital, reentry_glides
+from hdsim.threats.vehicles import GEOMETRY_PRESETS, VehicleGeometry
 
-__all__ = ["DEFAULT_RCS_M2", "SEED_STREAMS", "Components", "RunSeeds", "SpaceLayer", "build",
-           "constellation", "earth_model", "fire_control", "id_words", "radar_params",
-           "reach_problems", "space_ir_params", "threat_spec", "vehicle", "weapon"]
+__all__ = ["DEFAULT_GEOMETRY", "DEFAULT_RCS_M2", "SEED_STREAMS", "Components", "RunSeeds",
+           "SpaceLayer", "body_type", "build", "constellation", "earth_model", "fire_control",
+           "id_words", "radar_params", "reach_problems", "space_ir_params", "threat_spec",
+           "vehicle", "vehicle_geometry", "weapon"]
 
 DEFAULT_RCS_M2 = {"ballistic": 0.05, "boost_glide": 0.1, "cruise": 0.5}
 """Notional radar cross-sections by threat type, m² (order of magnitude of open-literature
-values for re-entry vehicles, glide bodies and cruise missiles)."""
+values for re-entry vehicles, glide bodies and cruise missiles). Radars use the aspect tables
+of :data:`hdsim.sensors.rcs.RCS_TABLES` instead when a threat gives no ``rcs_m2``."""
+
+DEFAULT_GEOMETRY = {"ballistic": GEOMETRY_PRESETS["rv_generic"],
+                    "boost_glide": GEOMETRY_PRESETS["cav_h"],
+                    "cruise": GEOMETRY_PRESETS["hcm_generic"]}
+"""Geometry of an inline vehicle given without one: that of the type's default vehicle."""
+
+
+def body_type(cfg: ThreatConfig) -> str:
+    """The threat type whose defaults (radar cross-section, RCS table, geometry) a threat
+    takes: its own, or for a ``fractional_orbital`` threat that of its re-entry body,
+    ``ballistic`` (no lift) or ``boost_glide`` (a vehicle with lift)."""
+    if isinstance(cfg, FractionalOrbitalThreat):
+        return "boost_glide" if reentry_glides(vehicle(cfg.vehicle)) else "ballistic"
+    return cfg.type
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,11 +98,28 @@ def earth_model(cfg: EarthConfig) -> EarthModel:
                       atmosphere=cfg.atmosphere)
 
 
-def vehicle(v: str | VehicleConfig) -> Vehicle:
-    """A vehicle preset by name, or constant coefficients."""
+def vehicle(v: str | VehicleConfig, default_geometry: VehicleGeometry | None = None) -> Vehicle:
+    """A vehicle preset by name, or constant coefficients (with the geometry given, by preset
+    name or fields, else ``default_geometry``)."""
     if isinstance(v, str):
         return vehicle_preset(v)
-    return constant_coefficient_vehicle(v.mass_kg, v.reference_area_m2, v.cl, v.cd)
+    return constant_coefficient_vehicle(v.mass_kg, v.reference_area_m2, v.cl, v.cd,
+                                        geometry=vehicle_geometry(v.geometry, default_geometry))
+
+
+def vehicle_geometry(g: str | GeometryConfig | None,
+                     default: VehicleGeometry | None = None) -> VehicleGeometry | None:
+    """The :class:`hdsim.threats.VehicleGeometry` of a ``geometry:`` entry (preset or fields)."""
+    if g is None:
+        return default
+    if isinstance(g, str):
+        return GEOMETRY_PRESETS[g]
+    return VehicleGeometry(
+        shape=g.shape, nose_radius_m=g.nose_radius_m, length_m=g.length_m,
+        front_length_m=g.length_m if g.front_length_m is None else g.front_length_m,
+        half_angle_deg=g.half_angle_deg, top_angle_deg=g.top_angle_deg,
+        rear_angle_deg=g.rear_angle_deg, bottom_angle_deg=g.bottom_angle_deg,
+        emissivity=g.emissivity)
 
 
 def threat_spec(cfg: ThreatConfig) -> ThreatSpec:
@@ -92,44 +136,72 @@ def threat_spec(cfg: ThreatConfig) -> ThreatSpec:
     if isinstance(cfg, BallisticThreat):
         b = cfg.burnout
         return ThreatSpec(
-            kind="ballistic", vehicle=vehicle(cfg.vehicle), aim=b.resolved_aim,
+            kind="ballistic", vehicle=vehicle(cfg.vehicle, DEFAULT_GEOMETRY["ballistic"]),
+            aim=b.resolved_aim,
             burnout_speed_mps=b.speed_mps,
             burnout_flight_path_rad=None if b.flight_path_deg is None
             else float(np.radians(b.flight_path_deg)),
             burnout_alt_m=b.altitude_m, burn_time_s=b.burn_time_s, **common)
     if isinstance(cfg, BoostGlideThreat):
         g = cfg.glide
-        kw: dict[str, Any] = {}
-        for m in g.maneuvers:
-            if isinstance(m, BankReversals):
-                kw.update(sturn_count=m.count, sturn_bank_rad=float(np.radians(m.max_bank_deg)))
-            elif isinstance(m, Skip):
-                kw.update(skip_amp_m=m.amplitude_m, skip_period_s=m.period_s)
-            elif isinstance(m, CrossrangeOffset):
-                kw.update(crossrange_offset_m=m.offset_m, crossrange_at_fraction=m.at_fraction)
-            else:
-                kw.update(dive_range_m=m.start_range_m)
+        kw = _maneuvers(g)
         return ThreatSpec(
-            kind="boost_glide", vehicle=vehicle(cfg.vehicle),
+            kind="boost_glide", vehicle=vehicle(cfg.vehicle, DEFAULT_GEOMETRY["boost_glide"]),
             burnout_speed_mps=cfg.burnout.speed_mps, burnout_alt_m=cfg.burnout.altitude_m,
             burnout_flight_path_rad=float(np.radians(cfg.burnout.flight_path_deg)),
             burn_time_s=cfg.burnout.burn_time_s,
             guidance=g.guidance, bank_rad=float(np.radians(g.bank_deg)),
             end_speed_mps=g.end_speed_mps, **kw, **common)
+    if isinstance(cfg, FractionalOrbitalThreat):
+        o = cfg.orbit
+        return ThreatSpec(
+            kind="fractional_orbital",
+            vehicle=vehicle(cfg.vehicle, DEFAULT_GEOMETRY[body_type(cfg)]),
+            burn_time_s=o.burn_time_s, orbit_perigee_m=o.perigee_alt_m,
+            orbit_apogee_m=o.apogee_alt_m, approach=cfg.approach,
+            deorbit_perigee_m=cfg.deorbit_perigee_m, deorbit_accel_mps2=cfg.deorbit.accel_mps2,
+            glide_range_m=cfg.deorbit.glide_range_m, end_speed_mps=cfg.glide.end_speed_mps,
+            **_maneuvers(cfg.glide), **common)
     return ThreatSpec(
-        kind="cruise", vehicle=vehicle(cfg.vehicle), cruise_mach=cfg.cruise.mach,
+        kind="cruise", vehicle=vehicle(cfg.vehicle, DEFAULT_GEOMETRY["cruise"]),
+        cruise_mach=cfg.cruise.mach,
         cruise_alt_m=cfg.cruise.altitude_m, dive_range_m=cfg.cruise.dive_start_range_m,
         **common)
+
+
+def _maneuvers(g: GlideConfig) -> dict[str, Any]:
+    """The :class:`ThreatSpec` fields of a glide's maneuvers."""
+    kw: dict[str, Any] = {}
+    for m in g.maneuvers:
+        if isinstance(m, BankReversals):
+            kw.update(sturn_count=m.count, sturn_bank_rad=float(np.radians(m.max_bank_deg)))
+        elif isinstance(m, Skip):
+            kw.update(skip_amp_m=m.amplitude_m, skip_period_s=m.period_s)
+        elif isinstance(m, CrossrangeOffset):
+            kw.update(crossrange_offset_m=m.offset_m, crossrange_at_fraction=m.at_fraction)
+        else:
+            kw.update(dive_range_m=m.start_range_m)
+    return kw
 
 
 def reach_problems(scenario: Scenario) -> list[tuple[tuple[str | int, ...], Any, str]]:
     """Threats whose target is out of reach, as ``(path, value, what is allowed)``.
 
     A ballistic aim mode that the closed-form vacuum reach rules out, or a guided glider beyond
-    its equilibrium-glide range (:func:`hdsim.threats.check_reach`). Called by the loader, so
-    that ``hdsim validate`` reports it with the YAML line."""
-    out = []
+    its equilibrium-glide range (:func:`hdsim.threats.check_reach`); a fractional-orbital
+    threat that cannot be planned (:func:`hdsim.threats.orbital.plan_fractional_orbital`, on
+    the scenario's Earth; the path names ``target``, ``approach`` or
+    ``deorbit.glide_range_m``). Called by the loader, so that ``hdsim validate`` reports it
+    with the YAML line."""
+    out: list[tuple[tuple[str | int, ...], Any, str]] = []
     for i, t in enumerate(scenario.threats):
+        if isinstance(t, FractionalOrbitalThreat):
+            try:
+                plan_fractional_orbital(threat_spec(t), earth_model(scenario.earth))
+            except OrbitPlanError as exc:
+                value = t.target.model_dump() if exc.field == ("target",) else exc.value
+                out.append((("threats", i, *exc.field), value, exc.reason))
+            continue
         try:
             check_reach([threat_spec(t)])
         except OutOfReachError as exc:
@@ -339,6 +411,8 @@ class Components:
     defended_assets: list[DefendedAsset]
     seeds: RunSeeds
     sensor_ids: tuple[str, ...] = field(default=())
+    rcs_tables: list[AspectRcsTable | None] = field(default_factory=list)
+    """Per threat, the aspect table radars use (None: the constant ``rcs_m2``)."""
 
     @property
     def has_sensors(self) -> bool:
@@ -353,8 +427,10 @@ def build(scenario: Scenario) -> Components:
     radars = [radar_params(r) for r in scenario.sensors.radars]
     sensor_ids = tuple([ly.layer_id for ly in layers] + [r.id for r in scenario.sensors.radars])
     fc, assets = fire_control(scenario)
-    rcs = np.array([DEFAULT_RCS_M2[t.type] if t.rcs_m2 is None else t.rcs_m2
+    rcs = np.array([DEFAULT_RCS_M2[body_type(t)] if t.rcs_m2 is None else t.rcs_m2
                     for t in scenario.threats])
+    rcs_tables = [RCS_TABLES[RCS_CLASS_BY_THREAT_TYPE[body_type(t)]] if t.rcs_m2 is None
+                  else None for t in scenario.threats]
     return Components(
         scenario=scenario, earth=earth,
         threats=[threat_spec(t) for t in scenario.threats],
@@ -362,5 +438,5 @@ def build(scenario: Scenario) -> Components:
         space_layers=layers, radars=radars, tracking=scenario.tracking,
         weapons=[weapon(w) for w in scenario.weapons], fire_control=fc,
         defended_assets=assets, seeds=RunSeeds(scenario.seed, sensor_ids),
-        sensor_ids=sensor_ids,
+        sensor_ids=sensor_ids, rcs_tables=rcs_tables,
     )

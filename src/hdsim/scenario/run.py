@@ -105,13 +105,27 @@ _TRUTH_SCHEMA = [("threat_id", pa.string()), ("t_s", pa.float64()), ("x_m", pa.f
 
 
 def truth_table(trajs: TrajectorySet, step_s: float, ellipsoid: Ellipsoid,
-                killed: np.ndarray | None = None) -> pa.Table:
+                killed: np.ndarray | None = None,
+                geometries: list[Any] | tuple[Any, ...] | None = None) -> pa.Table:
     """``truth.parquet``: truth sampled at the scenario step from launch, plus each threat's
     last node (its impact point, interpolated to the ground, or its kill point).
 
-    ``killed``: ``(N,)`` bool, threats whose last node is a kill (phase ``killed``)."""
-    ids, ts, states, phases = [], [], [], []
-    for tr in trajs:
+    ``killed``: ``(N,)`` bool, threats whose last node is a kill (phase ``killed``).
+    ``geometries``: ``(N,)`` vehicle geometries (``hdsim.threats.VehicleGeometry``) for the
+    signature columns ``wall_temp_k`` (top surface, 1 m from the nose) and ``ir_swir_w_sr``
+    (1.4-3.0 µm radiant intensity toward the local vertical, from straight above; bank from
+    the trajectory); None, or a None entry: the geometry of the threat kind's default vehicle.
+    """
+    from hdsim.scenario.build import DEFAULT_GEOMETRY
+    from hdsim.scenario.stage_sensors import bank_at
+    from hdsim.sensors.signature import (
+        SWIR_WRIGHT_BAND_M,
+        signature_w_sr,
+        wall_temperature_along_body_k,
+    )
+
+    ids, ts, states, phases, walls, swir = [], [], [], [], [], []
+    for k, tr in enumerate(trajs):
         grid = np.arange(tr.t_start, tr.t_end, step_s)
         t = np.append(grid, tr.t_end)
         st = tr.state_at(t)
@@ -122,8 +136,17 @@ def truth_table(trajs: TrajectorySet, step_s: float, ellipsoid: Ellipsoid,
         ts.append(t)
         states.append(st)
         phases.append(ph)
+        geom = None if geometries is None else geometries[k]
+        if geom is None:
+            geom = DEFAULT_GEOMETRY.get(tr.kind, DEFAULT_GEOMETRY["boost_glide"])
+        _, _, h = ecef_to_geodetic(st[:, :3], ellipsoid)
+        walls.append(wall_temperature_along_body_k(geom, np.linalg.norm(st[:, 3:], axis=1), h))
+        bank = bank_at(TrajectorySet([tr]), t)[0]
+        swir.append(signature_w_sr(geom, st, st[:, :3], SWIR_WRIGHT_BAND_M, bank_rad=bank,
+                                   alt_m=h))
     if not ids:
-        return pa.table({name: pa.array([], type=typ) for name, typ in _TRUTH_SCHEMA})
+        schema = _TRUTH_SCHEMA + [("wall_temp_k", pa.float64()), ("ir_swir_w_sr", pa.float64())]
+        return pa.table({name: pa.array([], type=typ) for name, typ in schema})
     t = np.concatenate(ts)
     st = np.concatenate(states)
     ph = np.concatenate(phases)
@@ -142,6 +165,8 @@ def truth_table(trajs: TrajectorySet, step_s: float, ellipsoid: Ellipsoid,
         "lat_deg": np.degrees(lat), "lon_deg": np.degrees(lon), "alt_m": alt,
         "speed_mps": speed, "mach": mach,
         "phase": pa.array(phase_names, pa.string()),
+        "wall_temp_k": np.concatenate(walls),
+        "ir_swir_w_sr": np.concatenate(swir),
     })
 
 
@@ -344,7 +369,9 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
         trajs = fly_specs(comp.threats, comp, progress=cb)
     check_finite(trajs)
     ell = comp.earth.ellipsoid
-    truth = truth_table(trajs, scenario.step_s, ell)
+    geometries = [getattr(getattr(spec, "vehicle", None), "geometry", None)
+                  for spec in comp.threats]
+    truth = truth_table(trajs, scenario.step_s, ell, geometries=geometries)
     rows = threat_summary(scenario, trajs, ell)
     tables: dict[str, pa.Table] = {"truth": truth}
     summary: dict[str, Any] = {
@@ -389,7 +416,8 @@ def run_scenario(scenario: Scenario, out_dir: str | Path | None = None, quiet: b
         killed = np.isfinite(engaged.kill_t_s)
         if killed.any():
             tables["truth"] = truth_table(truncated_truth(trajs, engaged.kill_t_s),
-                                          scenario.step_s, ell, killed=killed)
+                                          scenario.step_s, ell, killed=killed,
+                                          geometries=geometries)
         rows = [_killed_row(r, engaged.kill_t_s[k]) if killed[k] else r
                 for k, r in enumerate(_merged(rows, engaged.threats, ENGAGEMENT_KEYS))]
         summary["weapons"] = [row | _weapon_site(w) for row, w in

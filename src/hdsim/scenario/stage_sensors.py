@@ -24,7 +24,7 @@ from hdsim.sensors.radar import simulate_radar
 from hdsim.sensors.space_ir import ir_frame_times, simulate_space_ir
 from hdsim.threats import TrajectorySet
 
-__all__ = ["SensorOutput", "simulate_sensors"]
+__all__ = ["SensorOutput", "bank_at", "simulate_sensors"]
 
 SATELLITE_OUTPUT_STEP_S = 10.0
 """Step of ``satellites.parquet`` (s): the scenario step, but no finer than this, so that a
@@ -49,7 +49,9 @@ def simulate_sensors(comp: Components, trajs: TrajectorySet,
     scenario, earth = comp.scenario, comp.earth
     layers, radars = comp.space_layers, comp.radars
     area = np.array([spec.vehicle.reference_area_m2 for spec in comp.threats])
+    geometry = [spec.vehicle.geometry for spec in comp.threats]
     rcs = comp.rcs_m2
+    rcs_tables = comp.rcs_tables or None
     if len(trajs):
         t0 = min(tr.t_start for tr in trajs)
         t1 = max(tr.t_end for tr in trajs)
@@ -72,7 +74,8 @@ def simulate_sensors(comp: Components, trajs: TrajectorySet,
                 parts.append(simulate_space_ir(
                     layer.layer_id, const.sat_ids, sat_pos[:, w], tw, trajs.states_at(tw),
                     trajs.phase_at(tw), area, params, sun_position_ecef(tw, scenario.epoch),
-                    rng, ellipsoid=earth.ellipsoid))
+                    rng, ellipsoid=earth.ellipsoid, threat_geometry=geometry,
+                    threat_bank_rad=bank_at(trajs, tw)))
         sat_tables.append(_satellite_table(layer.layer_id, const, scenario))
         done += 1
         if progress:
@@ -82,7 +85,7 @@ def simulate_sensors(comp: Components, trajs: TrajectorySet,
             times = np.arange(t0, t1 + 1e-9, params.revisit_s)
             parts.append(simulate_radar(params, times, trajs.states_at, rcs,
                                         np.random.default_rng(comp.seeds.sensor(params.radar_id)),
-                                        ellipsoid=earth.ellipsoid))
+                                        ellipsoid=earth.ellipsoid, rcs_tables=rcs_tables))
         done += 1
         if progress:
             progress(done / n_total)
@@ -90,6 +93,21 @@ def simulate_sensors(comp: Components, trajs: TrajectorySet,
     satellites = pa.concat_tables(sat_tables) if sat_tables else _satellite_table_empty()
     return SensorOutput(detections=detections, satellites=satellites,
                         sensor_layers=list(comp.sensor_ids))
+
+
+def bank_at(trajs: TrajectorySet, t: np.ndarray) -> np.ndarray:
+    """Bank angles ``(N, K)`` of the threats at times ``t``, rad: the commanded bank of the
+    node at or before each time (as ``phase_at``); 0 where a threat records none or does not
+    fly."""
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    out = np.zeros((len(trajs), t.size))
+    for k, tr in enumerate(trajs):
+        bank = tr.extras.get("bank_rad")
+        if bank is None or len(tr.times) == 0:
+            continue
+        i = np.clip(np.searchsorted(tr.times, t, side="right") - 1, 0, len(tr.times) - 1)
+        out[k] = np.nan_to_num(np.asarray(bank)[i])
+    return out
 
 
 def _satellite_table(layer_id: str, const, scenario: Scenario) -> pa.Table:

@@ -38,7 +38,9 @@ Aerodynamic heating of the body (notional, documented)
     radius standing for the area-averaged heating of the visible surface (default 3 m,
     notional: ~2300 K at 6 km/s and 40 km, ~1100 K at 2 km/s and 25 km); the real nose
     radius gives the (higher) nose temperature. Hot-gas (shock-layer) emission and the
-    background contrast are not modelled.
+    background contrast are not modelled. This one-temperature body is the *isotropic*
+    signature, kept for threats without a geometry; a threat with one is seen through its
+    temperature field and aspect (:mod:`hdsim.sensors.signature`).
 
 Booster plume (notional)
     ``I = c × thrust`` with c = 1 W/(sr·N) by default: 1e5-1e6 W/sr for boosters of

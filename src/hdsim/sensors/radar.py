@@ -19,7 +19,10 @@ Detections` rows one radar reports, vectorized over threats × scans:
    (:func:`~hdsim.sensors.radar_physics.above_radar_horizon`; Skolnik, *Introduction to Radar
    Systems*, 3rd ed., 2001, Sec. 8.2).
 4. **Detection.** Per-pulse mean SNR from the reference point, ``SNR ∝ σ / R⁴``
-   (:func:`~hdsim.sensors.radar_physics.snr_db_from_reference`; Skolnik eq. 1.10), probability
+   (:func:`~hdsim.sensors.radar_physics.snr_db_from_reference`; Skolnik eq. 1.10), the mean
+   RCS σ a constant per threat or, with an aspect table (:mod:`hdsim.sensors.rcs`), the
+   table's value at the look's aspect angle (between the threat's velocity and the line of
+   sight from the threat to the radar), probability
    of detection for the Swerling case (:func:`~hdsim.sensors.radar_physics.pd_from_snr`), one
    Bernoulli draw per look. Looks are independent from scan to scan (exact for Swerling 0, 1
    and 3 with scan-to-scan decorrelation, and for 2 and 4).
@@ -43,7 +46,7 @@ how the work is chunked; the same seed gives identical output.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +66,7 @@ from hdsim.sensors.radar_physics import (
     sample_false_alarms,
     snr_db_from_reference,
 )
+from hdsim.sensors.rcs import AspectRcsTable, aspect_angle_rad
 
 __all__ = [
     "RadarParams",
@@ -297,6 +301,8 @@ def simulate_radar(
     rcs_m2: ArrayLike,
     rng: np.random.Generator,
     ellipsoid: Ellipsoid = WGS84,
+    *,
+    rcs_tables: Sequence[AspectRcsTable | None] | None = None,
 ) -> Detections:
     """Detections (threats and false alarms) of one radar over ``[times[0], times[-1]]``.
 
@@ -313,6 +319,9 @@ def simulate_radar(
         rng: random generator (three child streams are spawned from it).
         ellipsoid: Earth shape for the site position and the ENU frame. The horizon test
             (:func:`~hdsim.sensors.radar_physics.above_radar_horizon`) uses WGS-84 heights.
+        rcs_tables: per threat, an aspect table (:class:`~hdsim.sensors.rcs.AspectRcsTable`)
+            whose mean RCS at each look's aspect replaces ``rcs_m2``, or None (that threat
+            keeps its constant ``rcs_m2``); None: every threat constant.
 
     Returns:
         :class:`Detections` for this one sensor (``sensor_ids = layer_ids = [radar_id]``),
@@ -339,6 +348,16 @@ def simulate_radar(
         rcs = np.full(n_threats, rcs[0])
     if rcs.shape != (n_threats,):
         raise ValueError(f"rcs_m2 shape {rcs.shape}: need ({n_threats},) or a scalar")
+    tables = [None] * n_threats if rcs_tables is None else list(rcs_tables)
+    if len(tables) != n_threats:
+        raise ValueError(f"rcs_tables: {len(tables)} entries for {n_threats} threats")
+    table_idx = np.full(n_threats, -1, np.intp)
+    distinct: list[AspectRcsTable] = []
+    for i, tab in enumerate(tables):
+        if tab is not None:
+            if tab not in distinct:
+                distinct.append(tab)
+            table_idx[i] = distinct.index(tab)
     det_rng, noise_rng, fa_rng = _split_streams(rng)
 
     site = p.site_ecef(ellipsoid)
@@ -377,7 +396,15 @@ def simulate_radar(
         if kk.size == 0:
             continue
         r = rng_m[kk, nn]
-        snr = snr_db_from_reference(r, rcs[nn], p.ref_snr_db, p.ref_range_m, p.ref_rcs_m2)
+        sigma = rcs[nn]
+        if distinct:
+            aspect = aspect_angle_rad(st[kk, nn, 3:6], -d[kk, nn])
+            tab_of = table_idx[nn]
+            sigma = sigma.copy()
+            for j, tab in enumerate(distinct):
+                sel = tab_of == j
+                sigma[sel] = tab.rcs_m2_at(aspect[sel])
+        snr = snr_db_from_reference(r, sigma, p.ref_snr_db, p.ref_range_m, p.ref_rcs_m2)
         pd = pd_from_snr(snr, p.pfa, p.swerling, p.n_pulses)
         hit = det_rng.random(kk.size) < pd
         kk, nn, r, snr = kk[hit], nn[hit], r[hit], snr[hit]

@@ -1,9 +1,12 @@
-"""Threats: vehicle models and trajectories of ballistic missiles, boost-glide vehicles and
-hypersonic cruise missiles, flown together by one vectorized 3-DOF integrator.
+"""Threats: vehicle models and trajectories of ballistic missiles, boost-glide vehicles,
+hypersonic cruise missiles and fractional-orbital threats, flown by one vectorized 3-DOF
+integrator.
 
 Modules: :mod:`~hdsim.threats.spec` (:class:`ThreatSpec`), :mod:`~hdsim.threats.launch`
 (reach checks, aiming, :func:`fly_threats`), :mod:`~hdsim.threats.flight` (the integrator and
-guidance laws), :mod:`~hdsim.threats.trajectory` (sampled trajectories, Hermite interpolation).
+guidance laws), :mod:`~hdsim.threats.trajectory` (sampled trajectories, Hermite interpolation),
+:mod:`~hdsim.threats.orbital` (fractional orbits: plan, deorbit aiming, flight) with the
+two-body closed forms of :mod:`~hdsim.threats.two_body`.
 """
 
 from hdsim.threats.ballistic import (
@@ -19,6 +22,7 @@ from hdsim.threats.launch import (
     fly_threats,
     glide_range_estimate_m,
 )
+from hdsim.threats.orbital import OrbitPlan, OrbitPlanError, plan_fractional_orbital
 from hdsim.threats.spec import ThreatSpec
 from hdsim.threats.trajectory import PHASE_CODE, PHASES, Trajectory, TrajectorySet
 from hdsim.threats.vehicles import (
@@ -34,6 +38,8 @@ __all__ = [
     "VEHICLE_PRESETS",
     "FlightBatch",
     "GuidanceGains",
+    "OrbitPlan",
+    "OrbitPlanError",
     "OutOfReachError",
     "ThreatSpec",
     "check_reach",
@@ -48,5 +54,6 @@ __all__ = [
     "free_flight_time_s",
     "glide_range_estimate_m",
     "minimum_energy",
+    "plan_fractional_orbital",
     "vehicle_preset",
 ]

@@ -38,6 +38,23 @@ Guidance laws (all vectorized over vehicles; gains documented in :class:`Guidanc
 * *cruise*: an air-breathing cruise missile; thrust holds the commanded Mach number, lift
   holds the cruise altitude (climb limited to a flight-path angle), heading loop to the target,
   then the same proportional-navigation dive.
+
+*Deorbit burn* (any mode; used by fractional-orbital threats, :mod:`hdsim.threats.orbital`): a
+vehicle with a finite ``burn_start_s`` coasts without controls (no lift, no guidance; phase
+``orbit``) until then, then thrusts at ``burn_accel_mps2`` against its *inertial* velocity
+``v + ω × r`` (phase ``deorbit``) for as long as the Δv that lowers the perigee of its osculating
+two-body conic to ``burn_perigee_r_m`` takes (:func:`hdsim.threats.two_body.deorbit_delta_v_mps`,
+sized from the state at the burn's start); its guidance starts when the burn ends.  A step
+that holds the burn's start or end is split there into RK4 sub-steps, so the burn starts and
+ends exactly at its times whatever the step (the impact point moves by ~7 km per second of
+burn timing).  With ``handover_alt_m`` the flight ends (not impacted) at the first step end
+below that altitude after the burn: the orbital coast is flown at a long step, the re-entry
+from there at the run's.
+
+Above circular speed (an entry from orbit, ``v² ≥ g r``; a retrograde orbit adds the Earth's
+rotation relative to the air) the glide guidance flies its lowest L/D with the lift pointing
+down, at the altitude where that lift holds the vehicle in, until drag has brought it below
+circular speed; slower gliders (every suborbital one) are flown as before.
 """
 
 from __future__ import annotations
@@ -55,6 +72,7 @@ from hdsim.earth.vectors import dot as _dot
 from hdsim.earth.vectors import rotating_frame_accel
 from hdsim.earth.vectors import unit as _unit
 from hdsim.threats.trajectory import PHASE_CODE, Trajectory, hermite_on_step
+from hdsim.threats.two_body import deorbit_delta_v_mps, inertial_velocity
 
 __all__ = [
     "MODE_BALLISTIC",
@@ -75,6 +93,8 @@ _P_GLIDE = PHASE_CODE["glide"]
 _P_CRUISE = PHASE_CODE["cruise"]
 _P_TERM = PHASE_CODE["terminal"]
 _P_IMPACT = PHASE_CODE["impact"]
+_P_ORBIT = PHASE_CODE["orbit"]
+_P_DEORBIT = PHASE_CODE["deorbit"]
 
 
 @dataclass(frozen=True)
@@ -120,7 +140,12 @@ class FlightBatch:
     dive start, ground range to target), ``sturn_count``, ``sturn_bank_rad``, ``skip_amp_m``,
     ``skip_period_s``, ``waypoint_ecef (n, 3)`` with ``has_waypoint``; cruise:
     ``cruise_speed_mps``, ``cruise_alt_m``, ``max_thrust_mps2`` (thrust limit, m/s²), and
-    ``boost_thrust_mps2`` for the cruise booster.
+    ``boost_thrust_mps2`` for the cruise booster.  Deorbit burn (module doc):
+    ``burn_start_s`` (local time, s; ``inf``: none), ``burn_accel_mps2`` (m/s²),
+    ``burn_perigee_r_m`` (perigee radius it lowers the orbit to, m), ``handover_alt_m``
+    (NaN: none; else the flight ends, not impacted, at the first step end after the burn's end
+    at or below this altitude: an exo-atmospheric coast flown apart from the re-entry, at its
+    own step).
     """
 
     ids: list[str]
@@ -150,6 +175,10 @@ class FlightBatch:
     max_thrust_mps2: NDArray = None  # type: ignore[assignment]
     boost_thrust_mps2: NDArray = None  # type: ignore[assignment]
     end_speed_mps: NDArray = None  # type: ignore[assignment]
+    burn_start_s: NDArray = None  # type: ignore[assignment]
+    burn_accel_mps2: NDArray = None  # type: ignore[assignment]
+    burn_perigee_r_m: NDArray = None  # type: ignore[assignment]
+    handover_alt_m: NDArray = None  # type: ignore[assignment]
     kinds: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -169,6 +198,10 @@ class FlightBatch:
             "max_thrust_mps2": zeros,
             "boost_thrust_mps2": zeros,
             "end_speed_mps": np.full(n, 2000.0),
+            "burn_start_s": np.full(n, np.inf),
+            "burn_accel_mps2": zeros,
+            "burn_perigee_r_m": np.full(n, np.nan),
+            "handover_alt_m": np.full(n, np.nan),
         }
         for name, value in defaults.items():
             if getattr(self, name) is None:
@@ -176,7 +209,8 @@ class FlightBatch:
         for name in ("t0_s", "mass_kg", "area_m2", "c0", "c1", "c2", "cl_min", "cl_max",
                      "cl_design", "ground_alt_m", "bank_rad", "dive_range_m", "sturn_bank_rad",
                      "skip_amp_m", "skip_period_s", "cruise_speed_mps", "cruise_alt_m",
-                     "max_thrust_mps2", "boost_thrust_mps2", "end_speed_mps"):
+                     "max_thrust_mps2", "boost_thrust_mps2", "end_speed_mps", "burn_start_s",
+                     "burn_accel_mps2", "burn_perigee_r_m", "handover_alt_m"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=float).reshape(n))
         self.mode = np.asarray(self.mode, dtype=int).reshape(n)
         self.sturn_count = np.asarray(self.sturn_count, dtype=int).reshape(n)
@@ -248,13 +282,17 @@ class _Physics:
         return vhat, ev, es
 
     def accel(self, x: NDArray, cl: NDArray, cos_s: NDArray, sin_s: NDArray,
-              thrust: NDArray, idx: NDArray | slice = slice(None)) -> NDArray:
-        """ECEF acceleration of vehicles ``idx`` of the batch at states ``x`` (len(idx), 6)."""
+              thrust: NDArray, idx: NDArray | slice = slice(None),
+              burn: NDArray | None = None) -> NDArray:
+        """ECEF acceleration of vehicles ``idx`` of the batch at states ``x`` (len(idx), 6);
+        ``burn``: deorbit thrust acceleration against the inertial velocity, m/s²."""
         pos, vel = x[:, :3], x[:, 3:]
         e = self.earth
         a = gravity_ecef(pos, e.mu, e.j2, e.r_eq_m)
         if e.rotation:
             a = a + rotating_frame_accel(pos, vel, e.omega_radps)
+        if burn is not None and np.any(burn != 0.0):
+            a = a - burn[:, None] * _unit(inertial_velocity(pos, vel, e.omega_radps))
         if self.atm is not None or np.any(thrust != 0.0):
             alt = self.altitude(pos)
             rho = self.density(alt)
@@ -262,9 +300,12 @@ class _Physics:
             qs_m = 0.5 * rho * v2 * self.s_over_m[idx]
             b = self.b
             cd = b.c0[idx] + b.c1[idx] * cl + b.c2[idx] * cl * cl
-            vhat, ev, es = self.lift_frame(pos, vel)
-            lift = (qs_m * cl)[:, None] * (cos_s[:, None] * ev + sin_s[:, None] * es)
-            a = a + lift + (thrust - qs_m * cd)[:, None] * vhat
+            if np.any(cl != 0.0):
+                vhat, ev, es = self.lift_frame(pos, vel)
+                lift = (qs_m * cl)[:, None] * (cos_s[:, None] * ev + sin_s[:, None] * es)
+                a = a + lift + (thrust - qs_m * cd)[:, None] * vhat
+            else:  # no lift anywhere (ballistic flight): the same sum without its zero term
+                a = a + (thrust - qs_m * cd)[:, None] * _unit(vel)
         return a
 
 
@@ -296,7 +337,9 @@ class _Guidance:
         xf = np.minimum(b.end_speed_mps[i] ** 2 / gr, 0.99 * x)
         with np.errstate(divide="ignore", invalid="ignore"):
             r_per_ld = 0.5 * r * np.log((1.0 - xf) / (1.0 - x))
-            ld_req = np.where(x < 1.0, range_left / r_per_ld, ld_star)
+            # At or above circular speed (an entry from orbit, x ≥ 1) the lowest L/D: shed the
+            # excess speed first, lift down, deep in the atmosphere.
+            ld_req = np.where(x < 1.0, range_left / r_per_ld, 0.0)
         ld_req = np.clip(np.nan_to_num(ld_req, nan=ld_star, posinf=ld_star), 0.05, ld_star)
         # Smaller root of c2 CL² + (c1 − 1/LD) CL + c0 = 0: the low-alpha side of the polar,
         # i.e. an equilibrium glide lower in the atmosphere, where drag bleeds the energy.
@@ -385,8 +428,10 @@ class _Guidance:
         with np.errstate(divide="ignore", invalid="ignore"):
             rho_eq = 2.0 * need / (v2 * p.s_over_m[i] * np.maximum(cld, 1e-6))
         if p.atm is not None:
-            h_eq = np.where(need > 0.0, p.atm.altitude_of_density(np.maximum(rho_eq, 1e-300)),
-                            alt_i)
+            # need < 0 (faster than circular): the altitude where the lift, pointing down,
+            # holds the vehicle in (the same balance with |need|).
+            h_eq = np.where(need != 0.0,
+                            p.atm.altitude_of_density(np.maximum(np.abs(rho_eq), 1e-300)), alt_i)
         else:
             h_eq = alt_i
         tg0 = self.glide_t0[i]
@@ -523,8 +568,49 @@ def fly(
     k_rec = 0
     report_every = max(1, n_steps // 200)
 
-    def deriv(xs: NDArray, ctrl: tuple, idx: NDArray) -> NDArray:
-        return np.concatenate([xs[:, 3:], phys.accel(xs, *ctrl, idx)], axis=1)
+    def deriv(xs: NDArray, ctrl: tuple, idx: NDArray, burn: NDArray | None = None) -> NDArray:
+        return np.concatenate([xs[:, 3:], phys.accel(xs, *ctrl, idx, burn)], axis=1)
+
+    # Deorbit burns (module doc): start (local time), end and Δv once sized at the start.
+    has_burn = np.isfinite(batch.burn_start_s)
+    any_burn = bool(has_burn.any())
+    burn_start, burn_acc = batch.burn_start_s, batch.burn_accel_mps2
+    burn_end = np.full(n, np.inf)
+    burn_dv = np.full(n, np.nan)
+    rec_burn = np.full((n_rec, n), np.nan) if any_burn else None
+    drec = record_every * dt_s
+
+    def rk4(xs: NDArray, h: NDArray, ctrl: tuple, gi: NDArray, burn: NDArray) -> NDArray:
+        hh = h[:, None]
+        q1 = deriv(xs, ctrl, gi, burn)
+        q2 = deriv(xs + 0.5 * hh * q1, ctrl, gi, burn)
+        q3 = deriv(xs + 0.5 * hh * q2, ctrl, gi, burn)
+        q4 = deriv(xs + hh * q3, ctrl, gi, burn)
+        return xs + (hh / 6.0) * (q1 + 2.0 * q2 + 2.0 * q3 + q4)
+
+    def split_step(xs: NDArray, t: float, ctrl: tuple, gi: NDArray) -> NDArray:
+        """One step of vehicles ``gi`` whose burn starts or ends inside it: RK4 sub-steps to
+        the start (sizing the burn there), to the end, and to the end of the step."""
+        zero = np.zeros(gi.size)
+        t1 = t + dt_s
+        unsized = np.isnan(burn_dv[gi])
+        h1 = np.where(unsized, np.clip(burn_start[gi] - t, 0.0, dt_s), 0.0)
+        xs = rk4(xs, h1, ctrl, gi, zero)
+        u = np.flatnonzero(unsized)
+        if u.size:
+            gu = gi[u]
+            v_in = inertial_velocity(xs[u, :3], xs[u, 3:], earth.omega_radps)
+            dv = np.nan_to_num(deorbit_delta_v_mps(xs[u, :3], v_in, batch.burn_perigee_r_m[gu],
+                                                   earth.mu), nan=0.0)
+            burn_dv[gu] = dv
+            with np.errstate(divide="ignore", invalid="ignore"):
+                burn_end[gu] = burn_start[gu] + np.where(burn_acc[gu] > 0.0,
+                                                         dv / burn_acc[gu], 0.0)
+        tt = t + h1
+        h2 = np.clip(np.minimum(burn_end[gi], t1) - tt, 0.0, dt_s)
+        xs = rk4(xs, h2, ctrl, gi, burn_acc[gi])
+        h3 = np.clip(t1 - (tt + h2), 0.0, dt_s)
+        return rk4(xs, h3, ctrl, gi, zero)
 
     hold = max(1, int(round(gains.guidance_period_s / dt_s)))
     for k in range(n_steps):
@@ -533,25 +619,58 @@ def fly(
         if idx.size == 0:
             break
         if k % hold == 0:
-            cl, cs, ss, th = guid.controls(t, x, alive)
+            # A vehicle before the end of its deorbit burn flies without controls.
+            steer = alive & ~(has_burn & (t < burn_end)) if any_burn else alive
+            cl, cs, ss, th = guid.controls(t, x, steer)
         xa = x[idx]
         ctrl = (cl[idx], cs[idx], ss[idx], th[idx])
-        k1 = deriv(xa, ctrl, idx)
+        burn = split = None
+        if any_burn:
+            bs, be = burn_start[idx], burn_end[idx]
+            burn = np.where(has_burn[idx] & (bs <= t) & (t + dt_s <= be), burn_acc[idx], 0.0)
+            split = has_burn[idx] & (((bs >= t) & (bs < t + dt_s)) | ((be > t) & (be < t + dt_s)))
+        k1 = deriv(xa, ctrl, idx, burn)
         if k % record_every == 0:
             rec_t[k_rec] = t
             rec_x[k_rec, idx] = xa
             rec_a[k_rec, idx] = k1[:, 3:]
-            rec_p[k_rec, idx] = guid.phase[idx]
+            ph = guid.phase[idx]
+            if any_burn:
+                in_orbit = has_burn[idx] & (t + drec <= burn_start[idx])
+                burning = has_burn[idx] & ~in_orbit & (t < burn_end[idx])
+                ph = np.where(in_orbit, _P_ORBIT, np.where(burning, _P_DEORBIT, ph))
+                rec_burn[k_rec, idx] = np.where(
+                    has_burn[idx] & (burn_start[idx] <= t) & (t < burn_end[idx]),
+                    burn_acc[idx], 0.0)
+            rec_p[k_rec, idx] = ph
             rec_cl[k_rec, idx] = ctrl[0]
             rec_bank[k_rec, idx] = np.arctan2(ctrl[2], ctrl[1])
             last_rec[idx] = k_rec
             k_rec += 1
-        k2 = deriv(xa + 0.5 * dt_s * k1, ctrl, idx)
-        k3 = deriv(xa + 0.5 * dt_s * k2, ctrl, idx)
-        k4 = deriv(xa + dt_s * k3, ctrl, idx)
+        k2 = deriv(xa + 0.5 * dt_s * k1, ctrl, idx, burn)
+        k3 = deriv(xa + 0.5 * dt_s * k2, ctrl, idx, burn)
+        k4 = deriv(xa + dt_s * k3, ctrl, idx, burn)
         xn = xa + (dt_s / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        if split is not None and split.any():
+            si = np.flatnonzero(split)
+            xn[si] = split_step(xa[si], t, tuple(c[si] for c in ctrl), idx[si])
         alt_old = alt[idx]
         alt_new = phys.altitude(xn[:, :3])
+        if any_burn:
+            done = (burn_end[idx] <= t + dt_s) & (alt_new <= batch.handover_alt_m[idx])
+            if done.any():  # hands over at the end of this step (the state xn)
+                d = np.flatnonzero(done)
+                gd = idx[d]
+                end_t[gd] = t + dt_s
+                end_x[gd] = xn[d]
+                end_a[gd] = phys.accel(xn[d], *(c[d] for c in ctrl), gd)
+                alive[gd] = False
+                x[gd] = xn[d]
+                alt[gd] = alt_new[d]
+                keep = np.flatnonzero(~done)
+                idx, xa, xn, k1 = idx[keep], xa[keep], xn[keep], k1[keep]
+                ctrl = tuple(c[keep] for c in ctrl)
+                alt_old, alt_new = alt_old[keep], alt_new[keep]
         hit = (alt_old >= ground[idx]) & (alt_new < ground[idx])
         if hit.any():
             h = np.flatnonzero(hit)
@@ -586,10 +705,21 @@ def fly(
         keep = ~np.isnan(rec_x[:m, j, 0])
         ts, xs, acc, ph = ts[keep], rec_x[:m, j][keep], rec_a[:m, j][keep], rec_p[:m, j][keep]
         cls, banks = rec_cl[:m, j][keep], rec_bank[:m, j][keep]
+        channels = [cls, banks] + ([rec_burn[:m, j][keep]] if any_burn else [])
         if ts.size and end_t[j] - ts[-1] < 1e-9:  # end coincides with a recorded node
-            ts, xs, acc, ph, cls, banks = ts[:-1], xs[:-1], acc[:-1], ph[:-1], cls[:-1], banks[:-1]
+            ts, xs, acc, ph = ts[:-1], xs[:-1], acc[:-1], ph[:-1]
+            channels = [c[:-1] for c in channels]
         last_phase = _P_IMPACT if impacted[j] else (ph[-1] if ph.size else _P_MID)
         t0 = batch.t0_s[j]
+        extras = {"cl": np.append(channels[0], np.nan),
+                  "bank_rad": np.append(channels[1], np.nan)}
+        events: dict[str, float] = {}
+        if any_burn:
+            extras["burn_mps2"] = np.append(channels[2], np.nan)
+            if has_burn[j]:
+                events = {"deorbit_start_s": float(t0 + burn_start[j]),
+                          "deorbit_end_s": float(t0 + burn_end[j]),
+                          "deorbit_dv_mps": float(burn_dv[j])}
         out.append(Trajectory(
             threat_id=batch.ids[j],
             times=t0 + np.append(ts, end_t[j]),
@@ -598,7 +728,8 @@ def fly(
             phase=np.append(ph, np.int8(last_phase)).astype(np.int8),
             impacted=bool(impacted[j]),
             kind=batch.kinds[j],
-            extras={"cl": np.append(cls, np.nan), "bank_rad": np.append(banks, np.nan)},
+            extras=extras,
+            events=events,
         ))
     return out
 

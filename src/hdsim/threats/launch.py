@@ -275,16 +275,35 @@ def fly_threats(
 ) -> TrajectorySet:
     """Aim and fly every threat; returns their trajectories in spec order.
 
+    Fractional-orbital threats are flown by :func:`hdsim.threats.orbital.fly_fractional_orbital`.
+
     Raises:
         OutOfReachError: a ballistic threat whose aim mode cannot reach the target, a guided
             glider far beyond its equilibrium-glide range, or a guided glider or cruise missile
-            whose flight hit the ground more than ``GUIDED_MISS_LIMIT_M`` from its target.
+            whose flight hit the ground more than ``GUIDED_MISS_LIMIT_M`` from its target; for
+            fractional-orbital threats its subclass ``OrbitPlanError``.
         BoostDipError: a boost (``burn_time_s > 0``) whose path would pass below the launch
             point (burnout altitude too low for its climb rate).
     """
     specs = list(specs)
     if not specs:
         return TrajectorySet([])
+    orbital = [j for j, s in enumerate(specs) if s.kind == "fractional_orbital"]
+    if orbital:
+        # Fractional-orbital threats are planned, aimed and flown by their own module, the
+        # others as before; trajectories come back in spec order.
+        from hdsim.threats.orbital import fly_fractional_orbital  # imports this module
+
+        others = [j for j in range(len(specs)) if j not in set(orbital)]
+        flown = dict(zip(orbital, fly_fractional_orbital(
+            [specs[j] for j in orbital], earth, dt_s=dt_s, max_time_s=max_time_s,
+            record_every=record_every, gains=gains, progress=progress), strict=True))
+        if others:
+            rest = fly_threats([specs[j] for j in others], earth, dt_s=dt_s,
+                               max_time_s=max_time_s, record_every=record_every, gains=gains,
+                               progress=progress)
+            flown.update(zip(others, rest, strict=True))
+        return TrajectorySet([flown[j] for j in range(len(specs))])
     check_reach(specs)
     gam, spd, az = _initial_controls(specs, earth)
     _aim_ballistic(specs, earth, gam, spd, az, dt_s=max(dt_s, 1.0))

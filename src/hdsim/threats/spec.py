@@ -17,7 +17,7 @@ from hdsim.threats.vehicles import Vehicle
 
 __all__ = ["Aim", "Kind", "ThreatSpec"]
 
-Kind = Literal["ballistic", "boost_glide", "cruise"]
+Kind = Literal["ballistic", "boost_glide", "cruise", "fractional_orbital"]
 """Threat kinds."""
 Aim = Literal["fixed", "minimum_energy", "lofted", "depressed"]
 """Aim modes of a ballistic threat."""
@@ -32,6 +32,12 @@ class ThreatSpec:
     flight-path angle; ``minimum_energy``: none; ``lofted``/``depressed``: speed).  Boost-glide:
     burnout speed/altitude/flight-path angle, ``guidance`` (``to_target`` or ``none``), open-loop
     ``bank_rad``, maneuvers.  Cruise: ``cruise_mach``, ``cruise_alt_m``.
+
+    Fractional-orbital (:mod:`hdsim.threats.orbital`): ``burn_time_s`` (the boost to orbit),
+    ``orbit_perigee_m``/``orbit_apogee_m`` (insertion at perigee), ``approach`` (``short``,
+    ``long``, ``from_north|south|east|west``), ``deorbit_perigee_m`` (None: by re-entry body),
+    ``deorbit_accel_mps2``, ``glide_range_m`` (None: default); a re-entry body with lift glides
+    with the glide fields above.
 
     ``burn_time_s`` (ballistic, boost-glide): 0 (default) = instantaneous burnout above the
     launch point at ``launch_time_s``, no boost flown; > 0 = lift-off from the launch point at
@@ -73,6 +79,13 @@ class ThreatSpec:
     max_cruise_thrust_mps2: float = 20.0
     launch_speed_mps: float = 250.0
     launch_flight_path_rad: float = np.radians(30.0)
+    # fractional orbital
+    approach: str = "short"
+    orbit_perigee_m: float = 150_000.0
+    orbit_apogee_m: float = 150_000.0
+    deorbit_perigee_m: float | None = None
+    deorbit_accel_mps2: float = 10.0
+    glide_range_m: float | None = None
 
     @property
     def range_m(self) -> float:

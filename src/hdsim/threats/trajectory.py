@@ -18,8 +18,11 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = ["PHASES", "PHASE_CODE", "Trajectory", "TrajectorySet", "hermite", "hermite_on_step",
            "hermite_on_step_derivatives"]
 
-PHASES: tuple[str, ...] = ("boost", "midcourse", "pullup", "glide", "cruise", "terminal", "impact")
-"""Phase labels; a trajectory's ``phase`` array holds indices into this tuple."""
+PHASES: tuple[str, ...] = ("boost", "midcourse", "pullup", "glide", "cruise", "terminal", "impact",
+                           "orbit", "deorbit")
+"""Phase labels; a trajectory's ``phase`` array holds indices into this tuple.  ``orbit`` (the
+coast in orbit of a fractional-orbital threat) and ``deorbit`` (its deorbit burn) come last so
+that the codes of the others never change."""
 PHASE_CODE: dict[str, int] = {name: i for i, name in enumerate(PHASES)}
 
 
@@ -83,7 +86,9 @@ class Trajectory:
         accels: ``(T, 3)`` ECEF acceleration (m/s²) at each node (for interpolation).
         phase: ``(T,)`` int8 codes into :data:`PHASES`.
         impacted: whether the flight ended on the ground (last node = impact point).
-        extras: optional per-node channels (e.g. ``cl``, ``bank_rad``, ``thrust_mps2``).
+        extras: optional per-node channels (e.g. ``cl``, ``bank_rad``, ``burn_mps2``).
+        events: scalar facts of the flight, e.g. a deorbit burn's ``deorbit_start_s`` and
+            ``deorbit_end_s`` (seconds since the epoch) and ``deorbit_dv_mps``.
     """
 
     threat_id: str
@@ -94,6 +99,7 @@ class Trajectory:
     impacted: bool = True
     kind: str = ""
     extras: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    events: dict[str, float] = field(default_factory=dict)
 
     @property
     def t_start(self) -> float:

@@ -1,11 +1,14 @@
 """``threats:``: the scenario models of the threats.
 
-Three types, told apart by ``type``: ``ballistic``, ``boost_glide``, ``cruise``.  Degrees at the
+Four types, told apart by ``type``: ``ballistic``, ``boost_glide``, ``cruise``,
+``fractional_orbital``.  Degrees at the
 edge; :func:`hdsim.scenario.build.threat_spec` wires each into a
 :class:`hdsim.threats.ThreatSpec` (radians). Reach is checked when the scenario loads, before
 anything runs (:func:`hdsim.scenario.build.reach_problems`): a ballistic aim mode that the
 closed-form vacuum reach rules out, or a guided glider beyond its equilibrium-glide range, is an
-error naming the threat's ``target``.
+error naming the threat's ``target``; a fractional-orbital threat is planned there too
+(:func:`hdsim.threats.orbital.plan_fractional_orbital`), its problems naming ``target``,
+``approach`` or ``deorbit.glide_range_m``.
 """
 
 from __future__ import annotations
@@ -15,12 +18,20 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from hdsim.config_base import ConfigModel, located_error
-from hdsim.scenario.config.geo import LaunchPoint, TargetPoint, within
-from hdsim.threats import VEHICLE_PRESETS
+from hdsim.scenario.config.geo import LaunchPoint, TargetPoint, fmt_num, within
+from hdsim.threats import VEHICLE_PRESETS, Vehicle, constant_coefficient_vehicle
+from hdsim.threats.orbital import (
+    APPROACHES,
+    DEFAULT_DEORBIT_PERIGEE_M,
+    MIN_ORBIT_PERIGEE_M,
+    drag_decay_per_rev_m,
+)
+from hdsim.threats.vehicles import GEOMETRY_PRESETS
 
 __all__ = [
     "MAX_BURNOUT_SPEED_MPS",
     "POLE_MARGIN_DEG",
+    "GeometryConfig",
     "VehicleConfig",
     "BallisticBurnout",
     "GlideBurnout",
@@ -29,6 +40,9 @@ __all__ = [
     "BallisticThreat",
     "BoostGlideThreat",
     "CruiseThreat",
+    "DeorbitConfig",
+    "FractionalOrbitalThreat",
+    "OrbitConfig",
     "ThreatConfig",
 ]
 
@@ -45,6 +59,58 @@ laid out from the launch point is undefined at a pole."""
 _SUBORBITAL = "below the Earth's escape speed (~11.2 km/s): a threat is suborbital"
 _BURNOUT_SPEED = within(0.0, MAX_BURNOUT_SPEED_MPS, _SUBORBITAL, low_open=True, high_open=True,
                         unit=" m/s")
+
+
+class GeometryConfig(ConfigModel):
+    """The body's shape for the heat signature (``hdsim.threats.VehicleGeometry``): a front
+    segment behind a spherical nose cap, then a rear segment up to ``length_m``. Lengths in m,
+    angles in degrees."""
+
+    shape: Literal["lifting_body", "cone"] = Field(
+        description="'lifting_body' (delta planform over the front, then constant width; top "
+                    "and bottom surfaces) or 'cone' (a cone, then a frustum or cylinder).")
+    nose_radius_m: Annotated[float, within(
+        1.0e-4, 2.0, "from a sharp 0.1 mm tip to a 2 m blunt capsule", unit=" m")] = Field(
+        description="Nose radius, m, in [1e-4, 2]; less than front_length_m.")
+    length_m: Annotated[float, within(
+        0.05, 100.0, "from a 5 cm projectile to a 100 m vehicle", unit=" m")] = Field(
+        description="Overall length, m, in [0.05, 100].")
+    front_length_m: float | None = Field(
+        None, gt=0.0, description="Length of the front segment, m, at most length_m. Default: "
+                                  "length_m (one segment).")
+    half_angle_deg: float = Field(
+        gt=0.0, lt=60.0, description="Planform half-angle of the front (lifting body) or cone "
+                                     "half-angle, deg, in (0, 60).")
+    top_angle_deg: float = Field(
+        0.0, ge=0.0, lt=60.0, description="Lifting body: the front top surface's angle to the "
+                                          "axis, deg, in [0, 60). Default 0.")
+    rear_angle_deg: float = Field(
+        0.0, ge=0.0, lt=60.0, description="Rear top surface angle (lifting body) or rear "
+                                          "half-angle (cone; 0: cylinder), deg. Default 0.")
+    bottom_angle_deg: float = Field(
+        0.0, ge=0.0, lt=60.0, description="Lifting body: the bottom surface's angle to the "
+                                          "axis, deg (0: flat). Default 0.")
+    emissivity: float = Field(0.85, gt=0.0, le=1.0,
+                              description="Gray-body emissivity, in (0, 1]. Default 0.85.")
+
+    def length_problem(self) -> tuple[str, float, str] | None:
+        """``(field, value, message)`` when the segment lengths disagree, else None (checked by
+        the vehicle holding this geometry, so that the error names the field exactly)."""
+        front = self.length_m if self.front_length_m is None else self.front_length_m
+        if front > self.length_m:
+            return ("front_length_m", front, f"must be at most length_m ({self.length_m:g} m)")
+        if self.nose_radius_m >= front:
+            return ("nose_radius_m", self.nose_radius_m,
+                    f"must be less than the front segment ({front:g} m)")
+        return None
+
+
+GeometryField = Annotated[
+    str | GeometryConfig | None,
+    Field(description=f"The body's geometry for the heat signature: a preset name "
+                      f"({', '.join(GEOMETRY_PRESETS)}) or explicit fields. Default: the "
+                      "geometry of the threat type's default vehicle."),
+]
 
 
 class VehicleConfig(ConfigModel):
@@ -68,13 +134,26 @@ class VehicleConfig(ConfigModel):
     cl: Annotated[float, within(
         0.0, 5.0, "the best high-lift wings reach ~3-4")] = Field(
         0.0, ge=0.0, description="Lift coefficient, in [0, 5]. Default 0 (no lift).")
+    geometry: GeometryField = None
+
+    @field_validator("geometry")
+    @classmethod
+    def _geometry_preset(cls, g: str | GeometryConfig | None) -> str | GeometryConfig | None:
+        if isinstance(g, str) and g not in GEOMETRY_PRESETS:
+            raise ValueError(f"unknown geometry preset; allowed: {', '.join(GEOMETRY_PRESETS)}, "
+                             "or {shape, nose_radius_m, length_m, half_angle_deg, ...}")
+        if isinstance(g, GeometryConfig):
+            problem = g.length_problem()
+            if problem is not None:
+                raise located_error((problem[0],), problem[1], problem[2])
+        return g
 
 
 
 VehicleField = Annotated[
     str | VehicleConfig,
     Field(description=f"A preset name ({', '.join(VEHICLE_PRESETS)}) or constant coefficients "
-                      "{mass_kg, reference_area_m2, cd, cl}."),
+                      "{mass_kg, reference_area_m2, cd, cl} (and optionally geometry)."),
 ]
 
 
@@ -303,6 +382,162 @@ class CruiseThreat(_ThreatBase):
     vehicle: VehicleField = "hcm_generic"
 
 
-ThreatConfig = Annotated[BallisticThreat | BoostGlideThreat | CruiseThreat,
-                         Field(discriminator="type")]
+MAX_ORBIT_APOGEE_M = 2_000_000.0
+"""Highest apogee of a fractional orbit, m: low Earth orbit. Higher, the coast would spend most
+of its time far out, and the fractional bombardment orbits flown were ~150-200 km."""
+
+_ORBIT_ALT = within(0.0, MAX_ORBIT_APOGEE_M, "a fractional orbit is a low Earth orbit",
+                    low_open=True, unit=" m")
+
+
+class OrbitConfig(ConfigModel):
+    """The orbit of a fractional-orbital threat, entered at perigee at the end of the boost:
+    circular (``altitude_m``) or elliptical (``perigee_m`` and ``apogee_m``). Altitudes are
+    above the ellipsoid at the insertion point (the apogee from the same radius)."""
+
+    altitude_m: Annotated[float, _ORBIT_ALT] | None = Field(
+        None, description="Circular orbit altitude, m (or give perigee_m and apogee_m); at "
+                          "least 120,000 (below, drag decays the orbit). Default 150,000 when "
+                          "neither form is given.")
+    perigee_m: Annotated[float, _ORBIT_ALT] | None = Field(
+        None, description="Perigee altitude of an elliptical orbit, m (the insertion point); "
+                          "at least 120,000.")
+    apogee_m: Annotated[float, _ORBIT_ALT] | None = Field(
+        None, description="Apogee altitude of an elliptical orbit, m, in [perigee_m, "
+                          "2,000,000].")
+    burn_time_s: float = Field(300.0, ge=60.0, le=600.0,
+                               description="Boost burn time to orbit insertion, s, in [60, 600]. "
+                                           "Default 300.")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> OrbitConfig:
+        if self.altitude_m is not None and (self.perigee_m is not None
+                                            or self.apogee_m is not None):
+            name = "perigee_m" if self.perigee_m is not None else "apogee_m"
+            raise located_error((name,), getattr(self, name),
+                                "must not be given with altitude_m: give altitude_m (circular) "
+                                "or perigee_m and apogee_m (elliptical)")
+        if self.altitude_m is None and (self.perigee_m is None) != (self.apogee_m is None):
+            missing = "apogee_m" if self.apogee_m is None else "perigee_m"
+            raise located_error((missing,), None,
+                                "required with " + ("perigee_m" if missing == "apogee_m"
+                                                    else "apogee_m") + " (an elliptical orbit)")
+        if self.perigee_m is not None and self.apogee_m is not None \
+                and self.apogee_m < self.perigee_m:
+            raise located_error(("apogee_m",), self.apogee_m,
+                                f"must be at least perigee_m ({fmt_num(self.perigee_m)})")
+        return self
+
+    @property
+    def perigee_alt_m(self) -> float:
+        """The perigee (insertion) altitude, m."""
+        if self.altitude_m is not None:
+            return self.altitude_m
+        return self.perigee_m if self.perigee_m is not None else 150_000.0
+
+    @property
+    def apogee_alt_m(self) -> float:
+        """The apogee altitude, m."""
+        if self.altitude_m is not None:
+            return self.altitude_m
+        return self.apogee_m if self.apogee_m is not None else 150_000.0
+
+    @property
+    def perigee_field(self) -> str:
+        """The field that gives the perigee (for messages)."""
+        return "perigee_m" if self.perigee_m is not None else "altitude_m"
+
+
+class DeorbitConfig(ConfigModel):
+    """The deorbit burn: a retro burn against the inertial velocity, placed (solved) so that
+    the re-entry body reaches the target, sized to lower the perigee to ``perigee_m``."""
+
+    perigee_m: Annotated[float, within(
+        -3_000_000.0, 60_000.0, "the re-entry body must come down into the dense atmosphere "
+        "on this pass (at most 60 km) and 3,000 km below the surface is already a near-vertical "
+        "fall", unit=" m")] | None = Field(
+        None, description="Perigee altitude of the conic after the burn, m, in [-3,000,000, "
+                          "60,000] (negative: below the surface). Default -500,000 for a "
+                          "re-entry vehicle (no lift), 0 for a glide vehicle.")
+    accel_mps2: float = Field(10.0, ge=0.5, le=100.0,
+                              description="Thrust acceleration of the burn, m/s², in [0.5, 100]; "
+                                          "the burn lasts delta-v / accel_mps2. Default 10.")
+    glide_range_m: Annotated[float, within(
+        0.0, 2.0e7, "half the Earth's circumference", low_open=True, unit=" m")] | None = Field(
+        None, description="Glide vehicle only: ground range, m, short of the target along the "
+                          "approach at which the re-entry body with no lift is aimed; the glide "
+                          "covers it. Default: 30 % of the equilibrium-glide range at the "
+                          "vehicle's design L/D from the re-entry speed.")
+
+
+class FractionalOrbitalThreat(_ThreatBase):
+    """A fractional-orbital threat: a boost to a low orbit, a coast of less than one revolution,
+    a deorbit burn, then a re-entry vehicle (a vehicle without lift) or a glide vehicle (any
+    vehicle with lift, under the glide guidance) onto the target (``hdsim.threats.orbital``).
+    Phases: boost, orbit, deorbit, then midcourse and terminal (re-entry vehicle) or pullup,
+    glide and terminal (glide vehicle)."""
+
+    type: Literal["fractional_orbital"] = Field(description="Threat type.")
+    orbit: OrbitConfig = Field(default_factory=OrbitConfig,
+                               description="The orbit and the boost to it. Default: circular "
+                                           "at 150 km after a 300 s boost.")
+    approach: Literal[APPROACHES] = Field(  # type: ignore[valid-type]
+        "short", description="short or long: the short or the long way round the Earth; "
+                             "from_north, from_south, from_east, from_west: the way whose "
+                             "approach heading at the target is within 45 degrees of coming "
+                             "from that side. Default short.")
+    deorbit: DeorbitConfig = Field(default_factory=DeorbitConfig,
+                                   description="The deorbit burn.")
+    vehicle: VehicleField = "rv_generic"
+    glide: GlideConfig = Field(default_factory=GlideConfig,
+                               description="Glide guidance and maneuvers (glide vehicle only).")
+
+    @model_validator(mode="after")
+    def _orbit_and_body(self) -> FractionalOrbitalThreat:
+        body = _vehicle_of(self.vehicle)
+        glides = body.cl_max > 0.0
+        h = self.orbit.perigee_alt_m
+        if h < MIN_ORBIT_PERIGEE_M:
+            beta = body.mass_kg / (body.c0 * body.reference_area_m2)
+            loss = drag_decay_per_rev_m(h, beta)
+            when = ("within the first revolution" if loss > 0.5 * max(h - 80_000.0, 1.0)
+                    else f"after about {max(h - 80_000.0, 0.0) / loss:.0f} revolutions")
+            raise located_error(
+                ("orbit", self.orbit.perigee_field), h,
+                f"must be at least {fmt_num(MIN_ORBIT_PERIGEE_M)} m: at {h / 1000:.0f} km the "
+                f"atmosphere takes about {fmt_num(loss / 1000, 2)} km of altitude a revolution "
+                f"from this vehicle (ballistic coefficient {beta:,.0f} kg/m²), so the orbit "
+                f"decays into the atmosphere {when} (at 120 km: "
+                f"{fmt_num(drag_decay_per_rev_m(MIN_ORBIT_PERIGEE_M, beta) / 1000, 2)} km a "
+                "revolution)")
+        if self.deorbit.glide_range_m is not None and not glides:
+            raise located_error(("deorbit", "glide_range_m"), self.deorbit.glide_range_m,
+                                "only for a glide vehicle (a vehicle with lift); this vehicle "
+                                "has none: it re-enters ballistically")
+        if glides and self.glide.guidance != "to_target":
+            raise located_error(("glide", "guidance"), self.glide.guidance,
+                                "must be 'to_target' for a fractional-orbital glide vehicle "
+                                "(its deorbit is aimed for the guided glide)")
+        return self
+
+    def _heading_needed_at_launch(self) -> str | None:
+        return "a fractional orbit (its boost to orbit is always flown)"
+
+    @property
+    def deorbit_perigee_m(self) -> float:
+        """The deorbit perigee altitude, m, its default resolved by the re-entry body."""
+        if self.deorbit.perigee_m is not None:
+            return self.deorbit.perigee_m
+        glides = _vehicle_of(self.vehicle).cl_max > 0.0
+        return DEFAULT_DEORBIT_PERIGEE_M["glide" if glides else "ballistic"]
+
+
+def _vehicle_of(v: str | VehicleConfig) -> Vehicle:
+    if isinstance(v, str):
+        return VEHICLE_PRESETS.get(v, VEHICLE_PRESETS["rv_generic"])
+    return constant_coefficient_vehicle(v.mass_kg, v.reference_area_m2, v.cl, v.cd)
+
+
+ThreatConfig = Annotated[BallisticThreat | BoostGlideThreat | CruiseThreat
+                         | FractionalOrbitalThreat, Field(discriminator="type")]
 """One threat; ``type`` selects the model."""
