@@ -389,3 +389,17 @@ def test_frame_times_and_unsorted_input(layer_case):
     assert np.all(np.diff(det.t_s) >= 0.0)
     assert sorted(zip(det.t_s, det.sensor_idx, det.truth_idx, strict=True)) == sorted(
         zip(ref.t_s, ref.sensor_idx, ref.truth_idx, strict=True))
+
+
+def test_phase_codes_match_the_threats_phases_and_the_deorbit_burn_has_a_plume():
+    """The sensor's phase codes are the threats' (sensors cannot import threats), and a
+    fractional-orbital threat's deorbit burn adds the plume of its motor to the body."""
+    from hdsim.sensors import space_ir
+    from hdsim.sensors.infrared_physics import plume_radiant_intensity_w_sr
+    from hdsim.threats import PHASES
+
+    assert PHASES[space_ir._BOOST] == "boost" and PHASES[space_ir._DEORBIT] == "deorbit"
+    p = space_ir.SpaceIrParams()
+    coast = space_ir.ir_signature_w_sr(7500.0, 200e3, PHASES.index("orbit"), 1.0, p)
+    burn = space_ir.ir_signature_w_sr(7500.0, 200e3, PHASES.index("deorbit"), 1.0, p)
+    assert burn - coast == pytest.approx(plume_radiant_intensity_w_sr(p.deorbit_thrust_n))

@@ -115,6 +115,7 @@ __all__ = [
 ]
 
 _BOOST = 0  # index of "boost" in hdsim.threats.PHASES (sensors sit below threats: no import)
+_DEORBIT = 8  # index of "deorbit" (a fractional-orbital threat's retro burn) in PHASES
 _SCREEN_SLACK = 1e-5  # float32 slack on the screening dot product (≈ 2e-5 rad of central angle)
 
 
@@ -138,6 +139,8 @@ class SpaceIrParams:
             threat's geometry carries its own).
         heating_radius_m: effective heating radius of the isotropic body signature, m.
         boost_thrust_n: booster thrust used for the plume when no per-threat thrust is given, N.
+        deorbit_thrust_n: thrust of a fractional-orbital threat's deorbit motor, for its plume
+            in the ``deorbit`` phase, N (notional 2e4: a 1-2 t body at 10 m/s²).
         max_ambient_temp_k: cap on the ambient temperature of the wall balance, K (module doc).
     """
 
@@ -154,6 +157,7 @@ class SpaceIrParams:
     emissivity: float = 0.85
     heating_radius_m: float = DEFAULT_HEATING_RADIUS_M
     boost_thrust_n: float = 5.0e5
+    deorbit_thrust_n: float = 2.0e4
     max_ambient_temp_k: float = 300.0
 
     def __post_init__(self) -> None:
@@ -170,6 +174,7 @@ class SpaceIrParams:
             ("pfa", 0.0 < self.pfa < 1.0, "in (0, 1)"),
             ("emissivity", 0.0 < self.emissivity <= 1.0, "in (0, 1]"),
             ("boost_thrust_n", self.boost_thrust_n >= 0.0, ">= 0"),
+            ("deorbit_thrust_n", self.deorbit_thrust_n >= 0.0, ">= 0"),
             ("band_m", len(self.band_m) == 2 and 0.0 < self.band_m[0] < self.band_m[1],
              "(min, max) with 0 < min < max, m"),
         )
@@ -235,7 +240,10 @@ def ir_signature_w_sr(
     body = (params.emissivity * band_radiance_w_m2_sr(t_wall, *params.band_m)
             * np.asarray(area_m2, dtype=np.float64))
     thrust = params.boost_thrust_n if thrust_n is None else thrust_n
-    plume = np.where(np.asarray(phase) == _BOOST, plume_radiant_intensity_w_sr(thrust), 0.0)
+    ph = np.asarray(phase)
+    plume = np.where(ph == _BOOST, plume_radiant_intensity_w_sr(thrust),
+                     np.where(ph == _DEORBIT,
+                              plume_radiant_intensity_w_sr(params.deorbit_thrust_n), 0.0))
     return body + plume
 
 
@@ -449,6 +457,8 @@ def _simulate_chunk(
             np.broadcast_to(area, flying.shape)[iso], params, thrust_cn[iso])
     plume = flying & has_geom & (phase.T == _BOOST)
     intensity[plume] = plume_radiant_intensity_w_sr(thrust_cn[plume])
+    burn = flying & has_geom & (phase.T == _DEORBIT)      # the deorbit motor's plume
+    intensity[burn] = plume_radiant_intensity_w_sr(params.deorbit_thrust_n)
     facets = _facet_signatures(geoms, states, flying, alt, bank.T, params)
 
     # Screen: float32 (S, 5) @ (5, N) products per frame (module docstring). Horizon test in
