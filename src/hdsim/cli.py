@@ -382,6 +382,64 @@ def footprint(
 
 
 @app.command()
+def trade(
+    file: Annotated[Path, typer.Argument(help="Trade file (YAML: scenario, runs, seed, "
+                                         "variables, objectives, constraints, cost, budget).",
+                                         show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Trade folder (created, or resumed: "
+                                      "finished candidates are read back).",
+                                      show_default=False)],
+    budget: Annotated[int | None, typer.Option(
+        "--budget", "-b", min=1, help="Distinct candidates to evaluate (replaces the file's; "
+        "a larger one extends a trade).", show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=0, help="Worker processes of the local Dask cluster (default: "
+        "the CPUs; 0: run in this process).", show_default=False)] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786.",
+        show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Architecture trade study: NSGA-II over design variables, each candidate a campaign;
+    writes trade.parquet, pareto.parquet, pareto.png, convergence.png, trade.html and the
+    non-dominated designs as scenario files (designs/)."""
+    load_trade = _entry_point("hdsim.campaign.trade", "load_trade", "trade")
+    run_trade = _entry_point("hdsim.campaign.trade", "run_trade", "trade")
+    try:
+        inp = load_trade(file, budget=budget)
+    except ValueError as exc:
+        raise _fail(" ".join(str(exc).split())) from None
+    try:
+        with _draws_bar(quiet) as progress:
+            result = run_trade(inp, out, workers=workers, scheduler=scheduler,
+                               progress=progress)
+    except ValueError as exc:
+        raise _fail(" ".join(str(exc).split())) from None
+    info = result.info
+    console = _out_console()
+    if not quiet:
+        from rich.table import Table
+
+        names = [*inp.file.variables, *inp.figures]
+        table = Table(title=f"Non-dominated feasible designs of {info['name']} "
+                            f"({info['pareto']} of {info['candidates']} candidates)")
+        table.add_column("design")
+        for n in names:
+            table.add_column(n, justify="right")
+        for row in result.pareto.to_pylist():
+            cells = [row["cid"]]
+            for n in names:
+                v = row[n]
+                cells.append(f"{v:.4g}" if isinstance(v, float) else str(v))
+            table.add_row(*cells)
+        console.print(table)
+    console.print(Text(
+        f"{info['candidates']} candidates ({info['evaluated_now']} evaluated now, "
+        f"{info['feasible']} feasible), {info['pareto']} non-dominated; stopped: "
+        f"{info['stopped']}. Trade written to {out}"))
+
+
+@app.command()
 def report(
     run_dir: Annotated[
         Path,

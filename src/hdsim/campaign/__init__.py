@@ -6,7 +6,9 @@
   its DuckDB catalog, resume;
 * :mod:`hdsim.campaign.summary`: Pk, P(no leaker) and the rest with Wilson intervals;
 * :mod:`hdsim.campaign.nees`: tracker consistency, NEES over Monte Carlo runs of the sensors
-  (``hdsim nees``).
+  (``hdsim nees``);
+* :mod:`hdsim.campaign.trade`: architecture trade studies (``hdsim trade``): NSGA-II over
+  design variables, each candidate a campaign (``run_trade``, ``load_trade``).
 
 The package itself is callable: ``hdsim.campaign("sweep.yaml", out="out/sweep", workers=2)``
 is :func:`hdsim.campaign.runner.run_campaign` and returns a
@@ -21,6 +23,7 @@ from hdsim.campaign.nees import NeesRuns, nees_runs, run_seeds
 __all__ = ["Campaign", "NeesRuns", "nees_runs", "open_campaign", "run_campaign", "run_seeds"]
 
 _LAZY = {"Campaign", "open_campaign", "run_campaign", "load_campaign"}
+_LAZY_TRADE = {"run_trade", "load_trade"}
 
 
 def __getattr__(name: str):
@@ -28,6 +31,10 @@ def __getattr__(name: str):
         from hdsim.campaign import runner
 
         return getattr(runner, name)
+    if name in _LAZY_TRADE:
+        from hdsim.campaign import trade
+
+        return getattr(trade, name)
     raise AttributeError(f"module 'hdsim.campaign' has no attribute {name!r}")
 
 
