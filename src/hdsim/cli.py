@@ -385,7 +385,7 @@ def footprint(
 def trade(
     file: Annotated[Path, typer.Argument(help="Trade file (YAML: scenario, runs, seed, "
                                          "variables, objectives, constraints, cost, budget).",
-                                         show_default=False)],
+                                         show_default=False, metavar="FILE")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Trade folder (created, or resumed: "
                                       "finished candidates are read back).",
                                       show_default=False)],

@@ -420,3 +420,12 @@ def test_a_coverage_trade_runs_no_campaign(tmp_path):
     assert 0.0 <= cov[6] <= cov[12] <= cov[24] <= 1.0        # more satellites, more coverage
     assert res.info["stopped"] == "search space exhausted"
     assert not any((tmp_path / "out" / "candidates").glob("*/runs"))
+
+
+def test_the_example_trade_file_is_valid():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "trades" / "raid_architecture.yaml"
+    inp = load_trade(path)
+    assert inp.figures == ["p_no_leaker", "cost", "custody"]
+    assert inp.file.variables["weapons.sam-1.magazine"].kind == "int"

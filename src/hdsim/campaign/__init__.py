@@ -20,7 +20,8 @@ import types
 
 from hdsim.campaign.nees import NeesRuns, nees_runs, run_seeds
 
-__all__ = ["Campaign", "NeesRuns", "nees_runs", "open_campaign", "run_campaign", "run_seeds"]
+__all__ = ["Campaign", "NeesRuns", "load_trade", "nees_runs", "open_campaign", "run_campaign",
+           "run_seeds", "run_trade"]
 
 _LAZY = {"Campaign", "open_campaign", "run_campaign", "load_campaign"}
 _LAZY_TRADE = {"run_trade", "load_trade"}
