@@ -79,6 +79,14 @@ def _out_console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", "-w", min=0, help="Worker processes of the local Dask cluster (default: the "
+    "CPUs; 0: run in this process).", show_default=False)]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786.",
+    show_default=False)]
+
+
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print ``message`` in red on stderr; return the ``typer.Exit`` to raise.
 
@@ -285,12 +293,8 @@ def campaign(
     runs: Annotated[int | None, typer.Option(
         "--runs", "-n", min=1, help="Draws per grid point (replaces the file's).",
         show_default=False)] = None,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=0, help="Worker processes of the local Dask cluster (default: "
-        "the CPUs; 0: run in this process).", show_default=False)] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786.",
-        show_default=False)] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     sets: Annotated[list[str] | None, typer.Option(
         "--set", help="PATH=VALUE: set a scenario field before validation (repeatable).",
         show_default=False)] = None,
@@ -349,11 +353,8 @@ def footprint(
     step_km: Annotated[float, typer.Option("--step-km", help="Grid spacing, km.")] = 25.0,
     runs: Annotated[int, typer.Option("--runs", "-n", min=1,
                                       help="Runs (seeds) per aim point.")] = 10,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=0, help="Worker processes (default: the CPUs; 0: this "
-        "process).", show_default=False)] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Address of a running Dask scheduler.", show_default=False)] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     sets: Annotated[list[str] | None, typer.Option(
         "--set", help="PATH=VALUE: set a scenario field before validation (repeatable).",
         show_default=False)] = None,
@@ -392,12 +393,8 @@ def trade(
     budget: Annotated[int | None, typer.Option(
         "--budget", "-b", min=1, help="Distinct candidates to evaluate (replaces the file's; "
         "a larger one extends a trade).", show_default=False)] = None,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=0, help="Worker processes of the local Dask cluster (default: "
-        "the CPUs; 0: run in this process).", show_default=False)] = None,
-    scheduler: Annotated[str | None, typer.Option(
-        "--scheduler", help="Address of a running Dask scheduler, e.g. tcp://host:8786.",
-        show_default=False)] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Architecture trade study: NSGA-II over design variables, each candidate a campaign;
