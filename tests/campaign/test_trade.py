@@ -200,17 +200,29 @@ def test_same_seed_same_candidates_and_helpers():
     assert hypervolume(np.array([[0.5, 0.5, 0.5]]), [1, 1, 1]) == pytest.approx(0.125)
 
 
-def test_candidate_data_goes_to_dask_as_one_object():
-    """``Client.scatter`` scatters a dict field by field under the field names as keys, which
-    two campaigns on one client would share; the trade's data is one object, keyed by its
-    content."""
-    from dask.base import tokenize
+def _field(data, key):
+    return data[key]
 
-    from hdsim.campaign.trade import _SharedData
 
-    a, b = _SharedData(SCENARIO), _SharedData(SCENARIO | {"seed": 6})
-    assert not isinstance(a, dict) and dict(a) == SCENARIO
-    assert tokenize(a) == tokenize(_SharedData(copy.deepcopy(SCENARIO))) != tokenize(b)
+def test_shared_dicts_of_two_calls_on_one_client_stay_apart():
+    """``Client.scatter`` scatters a bare dict value by value under its field names as keys;
+    two campaigns of a trade on one client (two candidates' scenario data) then shared the key
+    ``"threats"`` and a draw could run with the other candidate's data. Each shared argument
+    goes as one object, keyed by its content."""
+    from distributed import Client
+
+    from hdsim.campaign.executor import run_tasks
+
+    with Client(processes=False, n_workers=1, threads_per_worker=1,
+                dashboard_address=":0") as client:
+        seen: dict[str, list] = {}
+        for name, data in (("a", {"threats": 1, "sensors": "a"}),
+                           ("b", {"threats": 2, "sensors": "b"})):
+            out = seen.setdefault(name, [])
+            run_tasks(_field, [("threats",), ("sensors",)],
+                      lambda i, r, out=out: out.append((i, r)), client=client, shared=(data,))
+            out.sort()
+    assert seen == {"a": [(0, 1), (1, "a")], "b": [(0, 2), (1, "b")]}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,7 +46,10 @@ def run_tasks(fn: Callable[..., Any], tasks: Sequence[tuple], on_result: Callabl
                                silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
-        common = [client.scatter(a, broadcast=True) for a in shared]
+        # Each shared argument scattered as ONE object, keyed by a hash of its content: a bare
+        # dict would be scattered value by value under its field names as keys, so two calls
+        # on one client (two campaigns of a trade) would share keys such as "threats".
+        common = [client.scatter([a], broadcast=True)[0] for a in shared]
         futures = {client.submit(fn, *common, *task, pure=False): i
                    for i, task in enumerate(tasks)}
         for fut in as_completed(list(futures)):

@@ -853,32 +853,6 @@ def _campaign_figures(camp: Any, scenario: Any) -> tuple[dict[str, float],
     return figures, intervals, n_ok, n_failed
 
 
-class _SharedData(Mapping):
-    """A candidate's scenario data as one read-only mapping that is not a ``dict``.
-
-    ``run_campaign`` sends its scenario data to the workers with ``Client.scatter``, which
-    scatters a ``dict`` field by field under the field names as Dask keys (``threats``,
-    ``sensors`` ...): two candidates' campaigns on one client would then share those keys and
-    a draw could run with the other candidate's sensors (seen with two candidates at once).
-    Wrapped, the data is one object whose key is the hash of its content."""
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self._data = dict(data)
-
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __dask_tokenize__(self) -> str:
-        return hashlib.blake2b(json.dumps(to_jsonable(self._data), sort_keys=True).encode(),
-                               digest_size=16).hexdigest()
-
-
 class _Evaluator:
     """Evaluates candidates into ``DIR/candidates/<cid>/`` (or reads them back)."""
 
@@ -982,7 +956,7 @@ class _Evaluator:
         runs_ok = runs_failed = None
         if inp.needs("campaign"):
             assert scenario.campaign is not None   # _candidate_data always adds one
-            cinp = CampaignInput(_SharedData(data), scenario.campaign, scenario.seed,  # type: ignore[arg-type]
+            cinp = CampaignInput(data, scenario.campaign, scenario.seed,
                                  label, inp.base_dir)
             client = self._client()
             camp = run_campaign(cinp, folder, workers=0 if client is None else None,
